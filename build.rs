@@ -1,0 +1,663 @@
+//! Generates the two API clients from `spec/*.yaml` with progenitor, plus the small tables the
+//! hand-written layer needs (per-operation security, money movement, pagination, examples), the
+//! open response enums, and the glue that gives every operation `call()`/`data()`.
+//!
+//! A spec that breaks the project's conventions (spec/README.md) fails the build with a message
+//! naming the file and the operation.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use heck::{ToPascalCase, ToSnakeCase};
+use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+struct Family {
+    spec: &'static str,
+    out: &'static str,
+    module: &'static str,
+}
+
+const FAMILIES: &[Family] = &[
+    Family {
+        spec: "spec/kotani-v3.yaml",
+        out: "kotani_v3.rs",
+        module: "v3",
+    },
+    Family {
+        spec: "spec/kutanapay-merchant-v1.yaml",
+        out: "merchant_v1.rs",
+        module: "merchant",
+    },
+];
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let mut failures = Vec::new();
+    for family in FAMILIES {
+        let path = root.join(family.spec);
+        println!("cargo:rerun-if-changed={}", path.display());
+        if let Err(e) = generate(family, &path, &out_dir) {
+            failures.push(format!("{}: {e}", family.spec));
+        }
+    }
+    if !failures.is_empty() {
+        for f in &failures {
+            println!("cargo:warning={f}");
+        }
+        eprintln!("\nkotanipay build failed: the specs do not generate a client.\n");
+        for f in &failures {
+            eprintln!("  {f}");
+        }
+        std::process::exit(1);
+    }
+}
+
+fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let raw: Value = serde_norway::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
+    let spec: openapiv3::OpenAPI =
+        serde_norway::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let doc = Doc { raw: &raw };
+    let ops = doc.operations()?;
+    let open_enums = doc.open_enums(&ops)?;
+
+    let module = family.module;
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote!(crate::hooks::Inner))
+        .with_derive("PartialEq");
+    // Fields marked `format: password` hold keys, tokens and secrets: a type that redacts itself.
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("password".into()),
+            ..Default::default()
+        },
+        "crate::Secret",
+        std::iter::empty(),
+    );
+    for name in &open_enums {
+        let rust = sanitize(name);
+        settings.with_replacement(
+            &rust,
+            format!("crate::{module}::open::{rust}"),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
+    let mut generator = Generator::new(&settings);
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generator.generate_tokens(&spec)))
+        .map_err(|p| format!("progenitor panicked: {}", panic_message(&p)))?
+        .map_err(|e| format!("progenitor: {e}"))?;
+
+    let open = open_enum_tokens(&doc, &open_enums)?;
+    let glue = glue_tokens(&doc, &ops, module)?;
+    let table = table_tokens(&ops, module);
+
+    let mut file: syn::File =
+        syn::parse2(quote!(#tokens)).map_err(|e| format!("generated code does not parse: {e}"))?;
+    // Re-export the open enums from `types`, where users look for every schema type.
+    for item in file.items.iter_mut() {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "types"
+            && let Some((_, content)) = m.content.as_mut()
+        {
+            content.push(syn::parse_quote!(
+                pub use super::open::*;
+            ));
+        }
+    }
+    let extra: syn::File = syn::parse2(quote! {
+        /// Response enums that accept values the spec does not know (`Unknown`).
+        pub mod open { #open }
+        #glue
+        #table
+    })
+    .map_err(|e| format!("generated glue does not parse: {e}"))?;
+    file.items.extend(extra.items);
+    let out = prettyplease::unparse(&file);
+    fs::write(out_dir.join(family.out), out).map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(())
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// typify's naming: PascalCase after replacing characters that cannot be in an identifier.
+fn sanitize(name: &str) -> String {
+    let cleaned: String = name
+        .replace('\'', "")
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .collect();
+    let out = cleaned.to_pascal_case();
+    match out.chars().next() {
+        None => "X".into(),
+        Some(c) if c.is_alphabetic() || c == '_' => out,
+        Some(_) => format!("X{out}"),
+    }
+}
+
+struct Doc<'a> {
+    raw: &'a Value,
+}
+
+/// What build.rs knows about one operation.
+struct Op {
+    id: String,
+    method: String,
+    path: String,
+    /// `$ref` name of the success schema.
+    success: String,
+    success_status: u16,
+    /// `$ref` name of the error schema, if the operation documents one.
+    error: Option<String>,
+    example: Option<Value>,
+    secured: bool,
+    refresh_credential: bool,
+    moves_money: bool,
+    idempotency_field: Option<String>,
+    idempotent: bool,
+    pagination: Option<Value>,
+}
+
+impl<'a> Doc<'a> {
+    fn resolve(&self, v: &'a Value) -> Result<&'a Value, String> {
+        let mut cur = v;
+        for _ in 0..16 {
+            match cur.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    let ptr = r
+                        .strip_prefix('#')
+                        .ok_or_else(|| format!("external $ref {r} is not supported"))?;
+                    cur = self
+                        .raw
+                        .pointer(ptr)
+                        .ok_or_else(|| format!("$ref {r} points at nothing"))?;
+                }
+                None => return Ok(cur),
+            }
+        }
+        Err("$ref chain too long".into())
+    }
+
+    fn ref_name(v: &Value) -> Option<&str> {
+        v.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    }
+
+    fn schema(&self, name: &str) -> Option<&'a Value> {
+        self.raw.pointer(&format!(
+            "/components/schemas/{}",
+            name.replace('~', "~0").replace('/', "~1")
+        ))
+    }
+
+    fn operations(&self) -> Result<Vec<Op>, String> {
+        let global_security = self
+            .raw
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        let paths = self
+            .raw
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or("no paths")?;
+        let mut ops = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (path, item) in paths {
+            for method in METHODS {
+                let Some(op) = item.get(*method) else { continue };
+                let id = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{} {path}: no operationId", method.to_uppercase()))?;
+                let at = |msg: String| format!("operation {id} ({} {path}): {msg}", method.to_uppercase());
+                if id != id.to_snake_case() {
+                    return Err(at("operationId must be snake_case".into()));
+                }
+                if !seen.insert(id.to_string()) {
+                    return Err(at("duplicate operationId".into()));
+                }
+                let responses = op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| at("no responses".into()))?;
+                let mut success = None;
+                let mut error = None;
+                for (status, resp) in responses {
+                    let resp = self.resolve(resp).map_err(at)?;
+                    let schema = resp.pointer("/content/application~1json/schema");
+                    let is_success = status.starts_with('2');
+                    if status == "default" {
+                        return Err(at("a `default` response is not allowed (use 4XX/5XX)".into()));
+                    }
+                    let Some(schema) = schema else {
+                        if is_success {
+                            return Err(at(format!(
+                                "success response {status} has no application/json schema"
+                            )));
+                        }
+                        continue;
+                    };
+                    let name = Self::ref_name(schema)
+                        .ok_or_else(|| {
+                            at(format!(
+                                "response {status} schema must be a $ref to a named component"
+                            ))
+                        })?
+                        .to_string();
+                    if self.schema(&name).is_none() {
+                        return Err(at(format!("response {status} refers to missing schema {name}")));
+                    }
+                    if is_success {
+                        let example = resp.pointer("/content/application~1json/example").cloned();
+                        let code: u16 = status.parse().unwrap_or(200);
+                        match &success {
+                            None => success = Some((name, code, example)),
+                            Some((prev, prev_code, prev_ex)) => {
+                                if *prev != name {
+                                    return Err(at(format!("two success schemas ({prev}, {name})")));
+                                }
+                                if prev_ex.is_none() && example.is_some() {
+                                    success = Some((name, code, example));
+                                } else {
+                                    success = Some((prev.clone(), (*prev_code).min(code), prev_ex.clone()));
+                                }
+                            }
+                        }
+                    } else {
+                        match &error {
+                            None => error = Some(name),
+                            Some(prev) if *prev == name => {}
+                            Some(prev) => return Err(at(format!("two error schemas ({prev}, {name})"))),
+                        }
+                    }
+                }
+                let (success, success_status, example) =
+                    success.ok_or_else(|| at("no 2xx response".into()))?;
+                let secured = match op.get("security") {
+                    Some(Value::Array(a)) => !a.is_empty(),
+                    Some(_) => return Err(at("security must be a list".into())),
+                    None => global_security,
+                };
+                let flag = |k: &str| op.get(k).and_then(Value::as_bool).unwrap_or(false);
+                ops.push(Op {
+                    id: id.to_string(),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    success,
+                    success_status,
+                    error,
+                    example,
+                    secured,
+                    refresh_credential: op.get("x-kotani-credential").and_then(Value::as_str)
+                        == Some("refresh_token"),
+                    moves_money: flag("x-kotani-moves-money"),
+                    idempotency_field: op
+                        .get("x-kotani-idempotency-field")
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                    idempotent: flag("x-kotani-idempotent"),
+                    pagination: op.get("x-kotani-pagination").cloned(),
+                });
+            }
+        }
+        Ok(ops)
+    }
+
+    /// Named string-enum components reachable from any success or error response. Fails on an
+    /// inline enum inside a response tree, which could not be made open.
+    fn open_enums(&self, ops: &[Op]) -> Result<BTreeSet<String>, String> {
+        let mut found = BTreeSet::new();
+        let mut visited = BTreeSet::new();
+        for op in ops {
+            for name in std::iter::once(&op.success).chain(op.error.iter()) {
+                self.walk_named(name, &mut visited, &mut found)
+                    .map_err(|e| format!("operation {}: {e}", op.id))?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn walk_named(
+        &self,
+        name: &str,
+        visited: &mut BTreeSet<String>,
+        found: &mut BTreeSet<String>,
+    ) -> Result<(), String> {
+        if !visited.insert(name.to_string()) {
+            return Ok(());
+        }
+        let schema = self
+            .schema(name)
+            .ok_or_else(|| format!("missing schema {name}"))?;
+        if schema.get("enum").is_some() {
+            if schema.get("type").and_then(Value::as_str) != Some("string") {
+                return Err(format!("enum schema {name} must be type: string"));
+            }
+            found.insert(name.to_string());
+            return Ok(());
+        }
+        self.walk_inline(schema, &format!("#/components/schemas/{name}"), visited, found)
+    }
+
+    fn walk_inline(
+        &self,
+        v: &Value,
+        at: &str,
+        visited: &mut BTreeSet<String>,
+        found: &mut BTreeSet<String>,
+    ) -> Result<(), String> {
+        if let Some(name) = Self::ref_name(v) {
+            return self.walk_named(name, visited, found);
+        }
+        if v.get("enum").is_some() {
+            return Err(format!(
+                "inline enum at {at} is reachable from a response; make it a named component so it can be open"
+            ));
+        }
+        if let Some(props) = v.get("properties").and_then(Value::as_object) {
+            for (k, p) in props {
+                self.walk_inline(p, &format!("{at}/properties/{k}"), visited, found)?;
+            }
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(x) = v.get(key).filter(|x| x.is_object()) {
+                self.walk_inline(x, &format!("{at}/{key}"), visited, found)?;
+            }
+        }
+        for key in ["allOf", "oneOf", "anyOf"] {
+            if let Some(list) = v.get(key).and_then(Value::as_array) {
+                for (i, x) in list.iter().enumerate() {
+                    self.walk_inline(x, &format!("{at}/{key}/{i}"), visited, found)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn open_enum_tokens(doc: &Doc, names: &BTreeSet<String>) -> Result<TokenStream, String> {
+    let mut out = TokenStream::new();
+    for name in names {
+        let schema = doc.schema(name).expect("walked before");
+        let values: Vec<String> = schema["enum"]
+            .as_array()
+            .expect("checked")
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        let ident = format_ident!("{}", sanitize(name));
+        let mut used = BTreeSet::new();
+        let mut variants = Vec::new();
+        for value in &values {
+            let mut base = sanitize(value);
+            if base == "Unknown" {
+                base = "UnknownValue".into();
+            }
+            let mut v = base.clone();
+            let mut n = 2;
+            while !used.insert(v.clone()) {
+                v = format!("{base}{n}");
+                n += 1;
+            }
+            variants.push((format_ident!("{}", v), value.clone()));
+        }
+        let doc_line = schema
+            .get("description")
+            .and_then(Value::as_str)
+            .map(|d| d.trim().to_string())
+            .unwrap_or_else(|| format!("The `{name}` enum of the spec."));
+        let v_idents: Vec<_> = variants.iter().map(|(i, _)| i).collect();
+        let v_strs: Vec<_> = variants.iter().map(|(_, s)| s).collect();
+        let v_docs: Vec<_> = v_strs.iter().map(|s| format!("`{s}`")).collect();
+        out.extend(quote! {
+            #[doc = #doc_line]
+            ///
+            /// Open: a value the spec does not list decodes to `Unknown` with the text received.
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #ident {
+                #( #[doc = #v_docs] #v_idents, )*
+                /// A value this version of the spec does not know.
+                Unknown(::std::string::String),
+            }
+            impl #ident {
+                /// Every value the spec lists.
+                pub const KNOWN: &'static [&'static str] = &[#(#v_strs),*];
+                /// The value as the API spells it.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #( Self::#v_idents => #v_strs, )*
+                        Self::Unknown(s) => s.as_str(),
+                    }
+                }
+                /// Whether this is a value the spec does not list.
+                pub fn is_unknown(&self) -> bool {
+                    matches!(self, Self::Unknown(_))
+                }
+            }
+            impl ::std::convert::From<&str> for #ident {
+                fn from(s: &str) -> Self {
+                    match s {
+                        #( #v_strs => Self::#v_idents, )*
+                        other => Self::Unknown(other.to_string()),
+                    }
+                }
+            }
+            impl ::std::str::FromStr for #ident {
+                type Err = ::std::convert::Infallible;
+                fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                    Ok(Self::from(s))
+                }
+            }
+            impl ::std::convert::TryFrom<&::std::string::String> for #ident {
+                type Error = ::std::convert::Infallible;
+                fn try_from(s: &::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                    Ok(Self::from(s.as_str()))
+                }
+            }
+            impl ::std::fmt::Display for #ident {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+            impl ::serde::Serialize for #ident {
+                fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                    s.serialize_str(self.as_str())
+                }
+            }
+            impl<'de> ::serde::Deserialize<'de> for #ident {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                    let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                    Ok(Self::from(s.as_ref()))
+                }
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// `impl Envelope` for every envelope schema, and `impl Operation` for every builder.
+fn glue_tokens(doc: &Doc, ops: &[Op], module: &str) -> Result<TokenStream, String> {
+    let family = format_ident!("{}", if module == "v3" { "V3" } else { "Merchant" });
+    let mut out = TokenStream::new();
+    let mut done = BTreeSet::new();
+    for op in ops {
+        let at = |m: String| format!("operation {} ({} {}): {m}", op.id, op.method, op.path);
+        let success = format_ident!("{}", sanitize(&op.success));
+        if done.insert(op.success.clone()) {
+            let schema = doc.schema(&op.success).expect("checked");
+            if let Some(data) = schema.pointer("/properties/data") {
+                let required: Vec<&str> = schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                if !required.contains(&"data") {
+                    return Err(at(format!(
+                        "envelope {} must list `data` as required",
+                        op.success
+                    )));
+                }
+                let data_ty = data_type(data).ok_or_else(|| {
+                    at(format!(
+                        "envelope {}: `data` must be a $ref, an array of a $ref, or a free-form object",
+                        op.success
+                    ))
+                })?;
+                let message = if schema.pointer("/properties/message").is_none() {
+                    quote!(None)
+                } else if required.contains(&"message") {
+                    quote!(Some(self.message.as_str()))
+                } else {
+                    quote!(self.message.as_deref())
+                };
+                out.extend(quote! {
+                    impl crate::Envelope for types::#success {
+                        type Data = #data_ty;
+                        fn data(&self) -> &Self::Data { &self.data }
+                        fn into_data(self) -> Self::Data { self.data }
+                        fn message(&self) -> Option<&str> { #message }
+                    }
+                });
+            }
+        }
+        let builder = format_ident!("{}", sanitize(&op.id));
+        let id = &op.id;
+        let err = match &op.error {
+            Some(e) => {
+                let e = format_ident!("{}", sanitize(e));
+                quote!(types::#e)
+            }
+            None => quote!(()),
+        };
+        out.extend(quote! {
+            impl<'a> crate::Operation for builder::#builder<'a> {
+                const ID: &'static str = #id;
+                const FAMILY: crate::meta::Family = crate::meta::Family::#family;
+                type Success = types::#success;
+                type ErrorBody = #err;
+                fn send_raw(self) -> impl ::std::future::Future<
+                    Output = ::std::result::Result<
+                        progenitor_client::ResponseValue<Self::Success>,
+                        progenitor_client::Error<Self::ErrorBody>,
+                    >,
+                > + Send {
+                    builder::#builder::send(self)
+                }
+            }
+        });
+    }
+    Ok(out)
+}
+
+fn data_type(data: &Value) -> Option<TokenStream> {
+    if let Some(name) = Doc::ref_name(data) {
+        let i = format_ident!("{}", sanitize(name));
+        return Some(quote!(types::#i));
+    }
+    match data.get("type").and_then(Value::as_str) {
+        Some("array") => {
+            let name = Doc::ref_name(data.get("items")?)?;
+            let i = format_ident!("{}", sanitize(name));
+            Some(quote!(::std::vec::Vec<types::#i>))
+        }
+        Some("object") if data.get("properties").is_none() => {
+            Some(quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>))
+        }
+        _ => None,
+    }
+}
+
+fn table_tokens(ops: &[Op], module: &str) -> TokenStream {
+    let family = format_ident!("{}", if module == "v3" { "V3" } else { "Merchant" });
+    // Literal paths before templated ones, so that `/offramp/transactions` is not taken for
+    // `/offramp/{referenceId}` by anything that matches in order.
+    let mut sorted: Vec<&Op> = ops.iter().collect();
+    sorted.sort_by_key(|o| (o.path.matches('{').count(), std::cmp::Reverse(o.path.len())));
+    let rows = sorted.iter().map(|op| {
+        let id = &op.id;
+        let method = &op.method;
+        let path = &op.path;
+        let success_status = op.success_status;
+        let credential = if !op.secured {
+            quote!(crate::meta::Credential::None)
+        } else if op.refresh_credential {
+            quote!(crate::meta::Credential::RefreshToken)
+        } else {
+            quote!(crate::meta::Credential::Standard)
+        };
+        let moves_money = op.moves_money;
+        let idem_field = match &op.idempotency_field {
+            Some(f) => quote!(Some(#f)),
+            None => quote!(None),
+        };
+        let idempotent = op.idempotent || matches!(op.method.as_str(), "GET" | "HEAD");
+        let example = match &op.example {
+            Some(v) => {
+                let s = serde_json::to_string(v).expect("json");
+                quote!(Some(#s))
+            }
+            None => quote!(None),
+        };
+        let pagination = match &op.pagination {
+            Some(p) => {
+                let style = match p.get("style").and_then(Value::as_str) {
+                    Some("page_per_page") => quote!(PagePerPage),
+                    Some("page_limit") => quote!(PageLimit),
+                    Some("limit_offset") => quote!(LimitOffset),
+                    Some("page_size") => quote!(PageSize),
+                    _ => quote!(PageLimit),
+                };
+                let items = p.get("items").and_then(Value::as_str).unwrap_or("/data");
+                let total = match p.get("total_pages").and_then(Value::as_str) {
+                    Some(t) => quote!(Some(#t)),
+                    None => quote!(None),
+                };
+                quote!(Some(crate::meta::Pagination {
+                    style: crate::meta::PageStyle::#style,
+                    items: #items,
+                    total_pages: #total,
+                }))
+            }
+            None => quote!(None),
+        };
+        quote! {
+            crate::meta::OperationMeta {
+                family: crate::meta::Family::#family,
+                id: #id,
+                method: #method,
+                path: #path,
+                success_status: #success_status,
+                credential: #credential,
+                moves_money: #moves_money,
+                idempotency_field: #idem_field,
+                idempotent: #idempotent,
+                pagination: #pagination,
+                example: #example,
+            }
+        }
+    });
+    quote! {
+        /// Every operation of this family, as the spec describes it (literal paths first).
+        pub static OPERATIONS: &[crate::meta::OperationMeta] = &[ #(#rows),* ];
+    }
+}

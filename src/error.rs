@@ -1,0 +1,410 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// How much of a body an error keeps.
+const BODY_KEEP: usize = 64 * 1024;
+
+/// What went wrong, for `match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The API answered with an error status and (usually) a parsed error body.
+    Api,
+    /// 429: too many requests. [`Error::retry_after`] says how long to wait.
+    RateLimited,
+    /// 401/403: the credential was refused (invalid key, missing permission).
+    Auth,
+    /// The login session has ended (refresh failed): a new magic-link login is needed.
+    SessionEnded,
+    /// The response did not match the spec. [`Error::decode_path`] names the failing field.
+    Decode,
+    /// The request or the connection timed out.
+    Timeout,
+    /// The connection failed or was reset.
+    Connection,
+    /// The request was refused before it was sent (bad input).
+    InvalidRequest,
+    /// The client is misconfigured (base URL, credentials).
+    Configuration,
+}
+
+/// A parsed error body, in whichever shape the API sent.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ApiErrorBody {
+    /// Kotani v3: `{success, message, error_code, data}` or `{statusCode, message, error, data}`.
+    V3(crate::v3::types::ErrorBody),
+    /// KutanaPay merchant: FastAPI's `{detail: [...]}` or `{detail: "..."}`.
+    Merchant(crate::merchant::types::MerchantError),
+    /// The v3 health report of a failing health check.
+    Health(crate::v3::types::HealthStatus),
+}
+
+/// One validation problem reported by the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Where, when the API says (`body.name`, `query.limit`); empty otherwise.
+    pub location: String,
+    /// The message.
+    pub message: String,
+}
+
+/// The kotanipay error: the operation, the HTTP status when there is one, and a kind.
+///
+/// `Display` is one line naming the operation and status. Neither `Display` nor `Debug` ever
+/// prints a credential or a response body; the body is kept and readable with
+/// [`Error::body_text`].
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    operation: &'static str,
+    status: Option<StatusCode>,
+    message: String,
+    api_body: Option<ApiErrorBody>,
+    raw_body: Option<bytes::Bytes>,
+    body_len: usize,
+    decode_path: Option<String>,
+    retry_after: Option<Duration>,
+    outcome_unknown: bool,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, operation: &'static str, message: impl Into<String>) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                operation,
+                status: None,
+                message: message.into(),
+                api_body: None,
+                raw_body: None,
+                body_len: 0,
+                decode_path: None,
+                retry_after: None,
+                outcome_unknown: false,
+                source: None,
+            }),
+        }
+    }
+
+    /// A configuration error (no operation involved).
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Configuration, "", message)
+    }
+
+    /// Bad input, refused before any request was sent.
+    pub(crate) fn invalid_request(operation: &'static str, message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidRequest, operation, message)
+    }
+
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_body(mut self, body: &[u8]) -> Self {
+        self.inner.body_len = body.len();
+        let keep = body.len().min(BODY_KEEP);
+        self.inner.raw_body = Some(bytes::Bytes::copy_from_slice(&body[..keep]));
+        self
+    }
+
+    pub(crate) fn with_api_body(mut self, body: ApiErrorBody) -> Self {
+        self.inner.api_body = Some(body);
+        self
+    }
+
+    pub(crate) fn with_decode_path(mut self, path: Option<String>) -> Self {
+        self.inner.decode_path = path;
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, d: Option<Duration>) -> Self {
+        self.inner.retry_after = d;
+        self
+    }
+
+    pub(crate) fn with_source(mut self, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.inner.source = Some(Box::new(e));
+        self
+    }
+
+    pub(crate) fn mark_outcome_unknown(mut self, hint: &str) -> Self {
+        self.inner.outcome_unknown = true;
+        self.inner.message = format!("{}; {hint}", self.inner.message);
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The operationId of the failed call (empty for configuration errors).
+    pub fn operation(&self) -> &'static str {
+        self.inner.operation
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+
+    /// The error's message: the API's own `message`/`detail` when it sent one.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The parsed error body, when the API sent one in a documented shape.
+    pub fn api_body(&self) -> Option<&ApiErrorBody> {
+        self.inner.api_body.as_ref()
+    }
+
+    /// The raw response body (at most the first 64 KiB), when one arrived.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.inner.raw_body.as_deref()
+    }
+
+    /// The raw response body as text (lossy UTF-8), at most the first 64 KiB.
+    pub fn body_text(&self) -> Option<String> {
+        self.body().map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
+    /// For decode errors: the JSON path of the field that failed, e.g. `data[3].amount`.
+    pub fn decode_path(&self) -> Option<&str> {
+        self.inner.decode_path.as_deref()
+    }
+
+    /// How long the API asked us to wait (429 `data.retryAfter` or `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
+    }
+
+    /// Whether the connection failed.
+    pub fn is_connection(&self) -> bool {
+        self.inner.kind == ErrorKind::Connection
+    }
+
+    /// Whether the API refused the credential, or the session ended.
+    pub fn is_auth(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Auth | ErrorKind::SessionEnded)
+    }
+
+    /// Whether the response failed to decode.
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == ErrorKind::Decode
+    }
+
+    /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts, connection
+    /// failures. For a call that moves money, retry only with the same caller reference.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Connection => true,
+            _ => matches!(self.inner.status.map(|s| s.as_u16()), Some(429 | 502 | 503 | 504)),
+        }
+    }
+
+    /// Whether the request may have moved money although it failed: check its status before
+    /// sending it again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.inner.outcome_unknown
+    }
+
+    /// The validation problems the API listed (v3 `data.errors`, FastAPI `detail` list).
+    pub fn validation_errors(&self) -> Vec<ValidationError> {
+        match &self.inner.api_body {
+            Some(ApiErrorBody::V3(b)) => b
+                .data
+                .as_ref()
+                .map(|d| {
+                    d.errors
+                        .iter()
+                        .map(|m| ValidationError {
+                            location: String::new(),
+                            message: m.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Some(ApiErrorBody::Merchant(m)) => crate::merchant::validation_errors(m),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.write_str("kotanipay")?;
+        if !i.operation.is_empty() {
+            write!(f, ": {}", i.operation)?;
+        }
+        if let Some(s) = i.status {
+            write!(f, ": HTTP {}", s.as_u16())?;
+        }
+        let what = match i.kind {
+            ErrorKind::Api => "API error",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Auth => "credential refused",
+            ErrorKind::SessionEnded => "session ended",
+            ErrorKind::Decode => "response does not match the spec",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Connection => "connection failed",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::Configuration => "configuration error",
+        };
+        write!(f, ": {what}")?;
+        if let Some(p) = &i.decode_path {
+            write!(f, " at {p}")?;
+        }
+        if !i.message.is_empty() {
+            // One line, whatever the API put in its message.
+            let one_line: String = i
+                .message
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            write!(f, ": {one_line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Error")
+            .field("kind", &i.kind)
+            .field("operation", &i.operation)
+            .field("status", &i.status.map(|s| s.as_u16()))
+            .field("message", &i.message)
+            .field("decode_path", &i.decode_path)
+            .field("retry_after", &i.retry_after)
+            .field("outcome_unknown", &i.outcome_unknown)
+            .field("body_len", &i.body_len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Maps a progenitor error body type to [`ApiErrorBody`].
+pub trait IntoApiBody {
+    /// The parsed body, if this type has one.
+    fn into_api_body(self) -> Option<ApiErrorBody>;
+    /// The human message of the body.
+    fn api_message(&self) -> Option<String>;
+    /// `data.retryAfter` of a v3 429.
+    fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+}
+
+impl IntoApiBody for () {
+    fn into_api_body(self) -> Option<ApiErrorBody> {
+        None
+    }
+    fn api_message(&self) -> Option<String> {
+        None
+    }
+}
+
+impl IntoApiBody for crate::v3::types::ErrorBody {
+    fn api_message(&self) -> Option<String> {
+        Some(self.message.clone())
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.data
+            .as_ref()
+            .and_then(|d| d.retry_after)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+    }
+    fn into_api_body(self) -> Option<ApiErrorBody> {
+        Some(ApiErrorBody::V3(self))
+    }
+}
+
+impl IntoApiBody for crate::v3::types::HealthStatus {
+    fn api_message(&self) -> Option<String> {
+        Some(format!("health status {}", self.status))
+    }
+    fn into_api_body(self) -> Option<ApiErrorBody> {
+        Some(ApiErrorBody::Health(self))
+    }
+}
+
+impl IntoApiBody for crate::merchant::types::MerchantError {
+    fn api_message(&self) -> Option<String> {
+        Some(crate::merchant::detail_message(self))
+    }
+    fn into_api_body(self) -> Option<ApiErrorBody> {
+        Some(ApiErrorBody::Merchant(self))
+    }
+}
+
+/// Parses `Retry-After` given in seconds.
+pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+}
+
+/// The error kind for an HTTP status.
+pub(crate) fn kind_for_status(status: StatusCode) -> ErrorKind {
+    match status.as_u16() {
+        401 | 403 => ErrorKind::Auth,
+        429 => ErrorKind::RateLimited,
+        _ => ErrorKind::Api,
+    }
+}
+
+/// Classifies a transport error (its URL, which may carry a secret query, is stripped).
+pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Error {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() || e.is_request() || e.is_body() {
+        ErrorKind::Connection
+    } else if e.is_decode() {
+        ErrorKind::Decode
+    } else if e.is_builder() {
+        ErrorKind::InvalidRequest
+    } else {
+        ErrorKind::Connection
+    };
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    Error::new(kind, operation, msg).with_source(e)
+}

@@ -1,0 +1,334 @@
+//! The one request pipeline every generated operation goes through (progenitor `ClientHooks`):
+//! credentials per the spec's `security`, session refresh, secure-mode signing, retries that
+//! never repeat an unreferenced payment, and a tracing span per attempt.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use progenitor_client::OperationInfo;
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::{Request, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::auth::session::{RefreshContext, Session};
+use crate::meta::{Credential, Family, OperationMeta};
+use crate::retry::RetryPolicy;
+
+/// The credential a client sends.
+#[derive(Clone)]
+pub(crate) enum Cred {
+    /// Nothing: only public operations will succeed.
+    None,
+    /// A fixed secret: an API key or a JWT (v3 bearer), or a merchant key (`x-api-key`).
+    Static(SecretString),
+    /// A magic-link session that refreshes itself (v3).
+    Session(Session),
+}
+
+/// Shared state of a configured client; the `inner` of the generated client.
+#[derive(Clone)]
+pub struct Inner(pub(crate) Arc<Shared>);
+
+pub(crate) struct Shared {
+    pub family: Family,
+    pub cred: Cred,
+    pub signing: Option<SecretString>,
+    pub retry: RetryPolicy,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cred = match &self.0.cred {
+            Cred::None => "none",
+            Cred::Static(_) => "[REDACTED]",
+            Cred::Session(_) => "session [REDACTED]",
+        };
+        f.debug_struct("Inner")
+            .field("family", &self.0.family)
+            .field("credential", &cred)
+            .field("signing_secret", &self.0.signing.as_ref().map(|_| "[REDACTED]"))
+            .field("retry", &self.0.retry)
+            .finish()
+    }
+}
+
+impl Inner {
+    /// The session of a client logged in by magic link, if any.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.0.cred {
+            Cred::Session(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+tokio::task_local! {
+    /// Set by `Operation::call` so the pipeline can tell it what the raw client cannot.
+    pub(crate) static CALL: Arc<CallRecord>;
+}
+
+/// What one call saw, for building its error.
+#[derive(Default)]
+pub(crate) struct CallRecord {
+    state: Mutex<Seen>,
+}
+
+#[derive(Default, Clone)]
+pub(crate) struct Seen {
+    pub attempts: u32,
+    pub status: Option<StatusCode>,
+    pub error_body: Option<bytes::Bytes>,
+    pub retry_after: Option<Duration>,
+    pub session_ended: bool,
+}
+
+impl CallRecord {
+    pub(crate) fn snapshot(&self) -> Seen {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+fn record(f: impl FnOnce(&mut Seen)) {
+    let _ = CALL.try_with(|r| f(&mut r.state.lock().unwrap_or_else(|e| e.into_inner())));
+}
+
+fn refresh_ctx<'a>(http: &'a reqwest::Client, baseurl: &'a str, inner: &'a Inner) -> RefreshContext<'a> {
+    RefreshContext {
+        http,
+        baseurl,
+        signing: inner.0.signing.as_ref(),
+    }
+}
+
+/// `ClientHooks::pre`: refreshes a session ahead of expiry, once per call.
+pub(crate) async fn pre(
+    http: &reqwest::Client,
+    baseurl: &str,
+    inner: &Inner,
+    info: &OperationInfo,
+) -> Result<(), String> {
+    let Cred::Session(session) = &inner.0.cred else {
+        return Ok(());
+    };
+    let needs = crate::meta::operation(inner.0.family, info.operation_id)
+        .is_none_or(|m| m.credential == Credential::Standard);
+    if !needs {
+        return Ok(());
+    }
+    match session.access_token(&refresh_ctx(http, baseurl, inner)).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            record(|s| {
+                s.session_ended = true;
+                s.status = e.status();
+            });
+            Err(e.message().to_string())
+        }
+    }
+}
+
+/// Puts the credential the operation needs on the request. Returns the session generation of
+/// the token used, when it came from a session.
+async fn apply_credential(
+    req: &mut Request,
+    meta: Option<&OperationMeta>,
+    inner: &Inner,
+    ctx: &RefreshContext<'_>,
+) -> Result<Option<u64>, crate::Error> {
+    let want = meta.map_or(Credential::Standard, |m| m.credential);
+    let (header, prefix) = match inner.0.family {
+        Family::V3 => (AUTHORIZATION, "Bearer "),
+        Family::Merchant => (HeaderName::from_static("x-api-key"), ""),
+    };
+    if want == Credential::None {
+        return Ok(None);
+    }
+    // A caller that set the header explicitly wins.
+    if req.headers().contains_key(&header) {
+        return Ok(None);
+    }
+    let (secret, generation) = match (&inner.0.cred, want) {
+        (Cred::None, _) => return Ok(None),
+        (Cred::Static(s), _) => (s.clone(), None),
+        (Cred::Session(s), Credential::RefreshToken) => match s.refresh_token().await {
+            Some(t) => (t, None),
+            None => return Ok(None),
+        },
+        (Cred::Session(s), _) => {
+            let (t, g) = s.access_token(ctx).await?;
+            (t, Some(g))
+        }
+    };
+    let mut v = HeaderValue::from_str(&format!("{prefix}{}", secret.expose_secret()))
+        .map_err(|_| crate::Error::config("the credential is not a valid HTTP header value"))?;
+    v.set_sensitive(true);
+    req.headers_mut().insert(header, v);
+    Ok(generation)
+}
+
+/// Whether a money-moving request carries the caller's reference (non-empty).
+fn has_reference(req: &Request, field: &str) -> bool {
+    let Some(body) = req.body().and_then(|b| b.as_bytes()) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    match v.get(field) {
+        Some(serde_json::Value::String(s)) => !s.trim().is_empty(),
+        Some(serde_json::Value::Number(_)) => true,
+        _ => false,
+    }
+}
+
+/// May this request be sent more than once?
+pub(crate) fn repeatable(meta: Option<&OperationMeta>, req: &Request) -> bool {
+    match meta {
+        Some(m) if m.moves_money => m.idempotency_field.is_some_and(|f| has_reference(req, f)),
+        Some(m) => m.idempotent,
+        None => matches!(*req.method(), reqwest::Method::GET | reqwest::Method::HEAD),
+    }
+}
+
+fn retryable_status(s: StatusCode) -> bool {
+    matches!(s.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// Reads a response fully and builds an identical one, so it can be inspected and still
+/// returned.
+async fn buffer(resp: Response) -> (Response, bytes::Bytes) {
+    let status = resp.status();
+    let version = resp.version();
+    let headers = resp.headers().clone();
+    let body = match resp.bytes().await {
+        Ok(b) => b,
+        Err(_) => bytes::Bytes::new(),
+    };
+    let mut builder = http::Response::builder().status(status).version(version);
+    if let Some(h) = builder.headers_mut() {
+        *h = headers;
+    }
+    let rebuilt = builder
+        .body(body.clone())
+        .expect("status and headers came from a valid response");
+    (Response::from(rebuilt), body)
+}
+
+fn body_retry_after(body: &[u8]) -> Option<Duration> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let s = v.pointer("/data/retryAfter")?.as_f64()?;
+    (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s.min(3600.0)))
+}
+
+/// `ClientHooks::exec`: sends the request, with retries and one refresh on a 401.
+pub(crate) async fn exec(
+    http: &reqwest::Client,
+    baseurl: &str,
+    inner: &Inner,
+    request: Request,
+    info: &OperationInfo,
+) -> reqwest::Result<Response> {
+    let meta = crate::meta::operation(inner.0.family, info.operation_id);
+    let policy = &inner.0.retry;
+    let may_repeat = policy.enabled() && repeatable(meta, &request);
+    let started = Instant::now();
+    let ctx = refresh_ctx(http, baseurl, inner);
+    let mut refreshed = false;
+    let mut attempt: u32 = 0;
+    let mut original = Some(request);
+    let template = original.as_ref().and_then(|r| r.try_clone());
+    loop {
+        attempt += 1;
+        // A request whose body cannot be cloned (a stream) is sent once: `can_repeat` is false.
+        let Some(mut req) = template
+            .as_ref()
+            .and_then(Request::try_clone)
+            .or_else(|| original.take())
+        else {
+            unreachable!("a request that cannot be cloned is never repeated")
+        };
+        let generation = match apply_credential(&mut req, meta, inner, &ctx).await {
+            Ok(g) => g,
+            Err(e) => {
+                record(|s| s.session_ended = e.kind() == crate::ErrorKind::SessionEnded);
+                // Send without a credential: the API answers 401, and the call reports the
+                // ended session it recorded.
+                None
+            }
+        };
+        if let (Some(secret), Family::V3) = (&inner.0.signing, inner.0.family) {
+            crate::auth::signing::sign(&mut req, secret);
+        }
+        let span = tracing::info_span!(
+            target: "kotanipay",
+            "kotanipay.request",
+            operation_id = info.operation_id,
+            method = %req.method(),
+            path = meta.map_or("", |m| m.path),
+            attempt,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let t0 = Instant::now();
+        let result = http.execute(req).instrument(span.clone()).await;
+        span.record("duration_ms", t0.elapsed().as_millis() as u64);
+        record(|s| s.attempts = attempt);
+        let can_repeat = template.is_some() && may_repeat && attempt < policy.max_attempts;
+        match result {
+            Ok(resp) => {
+                let status = resp.status();
+                span.record("status", status.as_u16());
+                record(|s| s.status = Some(status));
+                if status == StatusCode::UNAUTHORIZED
+                    && !refreshed
+                    && template.is_some()
+                    && let (Cred::Session(session), Some(g)) = (&inner.0.cred, generation)
+                {
+                    refreshed = true;
+                    match session.refresh_after_401(g, &ctx).await {
+                        Ok(()) => {
+                            attempt -= 1;
+                            continue;
+                        }
+                        Err(_) => {
+                            record(|s| s.session_ended = true);
+                            return Ok(resp);
+                        }
+                    }
+                }
+                if status.is_success() {
+                    return Ok(resp);
+                }
+                let (resp, body) = buffer(resp).await;
+                let wait_hint =
+                    body_retry_after(&body).or_else(|| crate::error::retry_after_header(resp.headers()));
+                record(|s| {
+                    s.error_body = Some(body);
+                    s.retry_after = wait_hint;
+                });
+                if can_repeat && retryable_status(status) {
+                    let wait = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
+                    if policy.fits(started, wait) {
+                        tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                }
+                return Ok(resp);
+            }
+            Err(e) => {
+                if can_repeat && (e.is_timeout() || e.is_connect() || e.is_request()) {
+                    let wait = policy.backoff(attempt);
+                    if policy.fits(started, wait) {
+                        tracing::debug!(target: "kotanipay", timeout = e.is_timeout(), "retrying after a transport error");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                }
+                return Err(e);
+            }
+        }
+    }
+}

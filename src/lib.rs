@@ -1,0 +1,30 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod auth;
+mod call;
+pub mod client;
+pub mod error;
+#[doc(hidden)]
+pub mod hooks;
+pub mod merchant;
+pub mod meta;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod retry;
+mod secret;
+pub mod v3;
+
+pub use auth::session::{FileTokenStore, MemoryTokenStore, Session, TokenStore, Tokens};
+pub use call::{Envelope, Operation};
+pub use client::{Environment, MerchantBuilder, V3Builder};
+pub use error::{ApiErrorBody, Error, ErrorKind, ValidationError};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+
+/// `use kotanipay::prelude::*;` brings the traits that finish a request into scope.
+pub mod prelude {
+    pub use crate::{Envelope, Operation};
+    pub use progenitor_client::ClientInfo;
+}

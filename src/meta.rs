@@ -1,0 +1,136 @@
+//! What the specs say about each operation, as tables that `build.rs` derives from them.
+
+/// The API family an operation belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Kotani Pay API v3.
+    V3,
+    /// KutanaPay Merchant API v1.
+    Merchant,
+}
+
+/// Which credential an operation sends, per the spec's `security`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A public operation (`security: []`): no credential is sent.
+    None,
+    /// The family's credential: bearer API key or session token (v3), `x-api-key` (merchant).
+    Standard,
+    /// The session's refresh token as the bearer (`x-kotani-credential: refresh_token`).
+    RefreshToken,
+}
+
+/// How a list operation pages (`x-kotani-pagination`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStyle {
+    /// `page` (1-based) and `per_page`.
+    PagePerPage,
+    /// `page` (1-based) and `limit`.
+    PageLimit,
+    /// `limit` and `offset`.
+    LimitOffset,
+    /// `page` (1-based) and `size`.
+    PageSize,
+}
+
+/// Pagination of a list operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pagination {
+    /// The parameters it pages with.
+    pub style: PageStyle,
+    /// JSON pointer of the item array in the response body.
+    pub items: &'static str,
+    /// JSON pointer of the total page count, when the body carries one.
+    pub total_pages: Option<&'static str>,
+}
+
+/// One operation of a spec.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OperationMeta {
+    /// Its family.
+    pub family: Family,
+    /// The operationId (also the Rust method name).
+    pub id: &'static str,
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template, e.g. `/api/v3/withdraw/status/{reference_id}`.
+    pub path: &'static str,
+    /// The documented success status.
+    pub success_status: u16,
+    /// The credential it sends.
+    pub credential: Credential,
+    /// Whether it moves money (`x-kotani-moves-money`).
+    pub moves_money: bool,
+    /// The request-body field with the caller's reference, which the API deduplicates on.
+    pub idempotency_field: Option<&'static str>,
+    /// Safe to repeat: GET/HEAD, or marked `x-kotani-idempotent`.
+    pub idempotent: bool,
+    /// How it pages, for list operations.
+    pub pagination: Option<Pagination>,
+    /// The success example of the spec, as compact JSON.
+    pub example: Option<&'static str>,
+}
+
+/// Every operation of both specs.
+pub fn operations() -> impl Iterator<Item = &'static OperationMeta> {
+    crate::v3::OPERATIONS
+        .iter()
+        .chain(crate::merchant::OPERATIONS.iter())
+}
+
+/// Looks an operation up by family and operationId.
+pub fn operation(family: Family, id: &str) -> Option<&'static OperationMeta> {
+    let table = match family {
+        Family::V3 => crate::v3::OPERATIONS,
+        Family::Merchant => crate::merchant::OPERATIONS,
+    };
+    table.iter().find(|o| o.id == id)
+}
+
+impl OperationMeta {
+    /// Whether `path` (no query string) matches this operation's template.
+    pub fn matches_path(&self, path: &str) -> bool {
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) => {
+                    let templated = w.starts_with('{') && w.ends_with('}');
+                    if templated {
+                        if g.is_empty() {
+                            return false;
+                        }
+                    } else if w != g {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// A regular expression matching this operation's path, for mock servers.
+    pub fn path_regex(&self) -> String {
+        let mut out = String::from("^");
+        for (i, seg) in self.path.split('/').enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            if seg.starts_with('{') && seg.ends_with('}') {
+                out.push_str("[^/]+");
+            } else {
+                for c in seg.chars() {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        out.push(c);
+                    } else {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out.push('$');
+        out
+    }
+}

@@ -1,0 +1,28 @@
+//! Kotani Pay API v3, generated from `spec/kotani-v3.yaml`.
+//!
+//! Every operation is a method of [`Client`] returning a builder; finish it with
+//! `.call().await` (typed body) or `.data().await` (the envelope's `data`), both from
+//! [`crate::Operation`]. Types are in [`types`]; response enums are open ([`open`]).
+#![allow(missing_docs, clippy::all, clippy::pedantic, unused_imports, dead_code)]
+
+include!(concat!(env!("OUT_DIR"), "/kotani_v3.rs"));
+
+impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
+    async fn pre<E>(
+        &self,
+        _request: &mut reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        crate::hooks::pre(&self.client, &self.baseurl, &self.inner, info)
+            .await
+            .map_err(progenitor_client::Error::Custom)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::hooks::exec(&self.client, &self.baseurl, &self.inner, request, info).await
+    }
+}
