@@ -464,13 +464,13 @@ fn open_enum_tokens(doc: &Doc, names: &BTreeSet<String>) -> Result<TokenStream, 
             }
             impl ::std::str::FromStr for #ident {
                 type Err = ::std::convert::Infallible;
-                fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                fn from_str(s: &str) -> ::std::result::Result<Self, ::std::convert::Infallible> {
                     Ok(Self::from(s))
                 }
             }
             impl ::std::convert::TryFrom<&::std::string::String> for #ident {
                 type Error = ::std::convert::Infallible;
-                fn try_from(s: &::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                fn try_from(s: &::std::string::String) -> ::std::result::Result<Self, ::std::convert::Infallible> {
                     Ok(Self::from(s.as_str()))
                 }
             }

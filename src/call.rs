@@ -113,7 +113,12 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody>(
             .with_body(&bytes),
             None => {
                 let path = decode_path::<T>(&bytes);
-                let mut err = Error::new(ErrorKind::Decode, op, de.to_string())
+                let message = match seen.content_type.as_deref() {
+                    Some(ct) if !ct.contains("json") => format!("the response is {ct}, not JSON: {de}"),
+                    _ if bytes.is_empty() => "the response body is empty".to_string(),
+                    _ => de.to_string(),
+                };
+                let mut err = Error::new(ErrorKind::Decode, op, message)
                     .with_decode_path(path)
                     .with_body(&bytes);
                 if let Some(s) = seen.status {

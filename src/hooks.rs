@@ -82,6 +82,7 @@ pub(crate) struct Seen {
     pub error_body: Option<bytes::Bytes>,
     pub retry_after: Option<Duration>,
     pub session_ended: bool,
+    pub content_type: Option<String>,
 }
 
 impl CallRecord {
@@ -192,8 +193,11 @@ pub(crate) fn repeatable(meta: Option<&OperationMeta>, req: &Request) -> bool {
     }
 }
 
+/// Statuses worth another attempt of a repeatable request. 500 is included: the request is
+/// safe to repeat (GET, idempotent, or deduplicated by its reference) and a 500 is often a
+/// passing fault.
 fn retryable_status(s: StatusCode) -> bool {
-    matches!(s.as_u16(), 429 | 502 | 503 | 504)
+    matches!(s.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// Reads a response fully and builds an identical one, so it can be inspected and still
@@ -280,7 +284,15 @@ pub(crate) async fn exec(
             Ok(resp) => {
                 let status = resp.status();
                 span.record("status", status.as_u16());
-                record(|s| s.status = Some(status));
+                let content_type = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from);
+                record(|s| {
+                    s.status = Some(status);
+                    s.content_type = content_type;
+                });
                 if status == StatusCode::UNAUTHORIZED
                     && !refreshed
                     && template.is_some()

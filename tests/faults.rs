@@ -1,0 +1,346 @@
+//! Fault injection on loopback: each test asserts the outcome and the attempts the server
+//! counted. No input may panic the client.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Reply, json};
+use kotanipay::prelude::*;
+use kotanipay::{ErrorKind, RetryPolicy, v3};
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(10))
+}
+
+fn client(base: &str) -> v3::Client {
+    v3::Client::builder()
+        .base_url(base)
+        .api_key("k")
+        .retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
+const INTEGRATOR: &str = r#"{"success":true,"message":"ok","data":{"organization":"O","first_name":"F","last_name":"L","email":"e@x.io","phone":"+1"}}"#;
+
+fn deposits_page(n: usize, bad_index: Option<usize>) -> String {
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            let amount = if Some(i) == bad_index { r#""ten""#.to_string() } else { (100 + i).to_string() };
+            format!(
+                r#"{{"id":"d{i}","reference_id":"r{i}","reference_number":{i},"status":"SUCCESSFUL","amount":{amount},"transaction_amount":1,"transaction_cost":0,"currency":"KES","customer_key":"c","created_at":"2025-01-01T00:00:00Z"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"success":true,"message":"ok","data":[{}],"meta":{{"total":{n},"page":1,"per_page":{n},"total_pages":1}}}}"#,
+        items.join(",")
+    )
+}
+
+#[tokio::test]
+async fn a_500_then_200_on_a_get_takes_two_attempts() {
+    let server = common::start(|n, _| {
+        if n == 0 {
+            json(
+                500,
+                r#"{"success":false,"message":"oops","error_code":500,"data":{}}"#,
+            )
+        } else {
+            json(200, INTEGRATOR)
+        }
+    })
+    .await;
+    let me = client(&server.base_url).get_integrator().data().await.unwrap();
+    assert_eq!(me.organization, "O");
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn a_429_waits_as_long_as_data_retry_after_says() {
+    let server = common::start(|n, _| {
+        if n == 0 {
+            json(429, r#"{"statusCode":429,"message":"Too Many Requests","error":"Too Many Requests","data":{"retryAfter":1}}"#)
+        } else {
+            json(200, INTEGRATOR)
+        }
+    })
+    .await;
+    let t0 = Instant::now();
+    client(&server.base_url).get_integrator().data().await.unwrap();
+    assert!(
+        t0.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn a_429_past_the_deadline_is_returned_with_its_wait() {
+    let server = common::start(|_, _| {
+        json(429, r#"{"statusCode":429,"message":"Too Many Requests","error":"Too Many Requests","data":{"retryAfter":60}}"#)
+    })
+    .await;
+    let c = v3::Client::builder()
+        .base_url(&server.base_url)
+        .api_key("k")
+        .retry(fast_retry().with_deadline(Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    let err = c.get_integrator().data().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
+    assert!(err.is_retryable());
+    assert_eq!(server.count(), 1);
+    match err.api_body() {
+        Some(kotanipay::ApiErrorBody::V3(b)) => assert_eq!(b.status_code, Some(429)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_attempt_limit() {
+    let server = common::start(|_, _| json(503, r#"{"success":false,"message":"down","data":{}}"#)).await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(server.count(), 3);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.message(), "down");
+    assert!(!err.is_outcome_unknown(), "a read moves no money");
+}
+
+#[tokio::test]
+async fn retries_can_be_switched_off() {
+    let server = common::start(|_, _| json(503, r#"{"success":false,"message":"down","data":{}}"#)).await;
+    let c = v3::Client::builder()
+        .base_url(&server.base_url)
+        .api_key("k")
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    c.get_integrator().data().await.unwrap_err();
+    assert_eq!(server.count(), 1);
+}
+
+#[tokio::test]
+async fn a_post_that_moves_no_money_and_is_not_idempotent_is_sent_once() {
+    let server = common::start(|_, _| json(503, r#"{"success":false,"message":"down","data":{}}"#)).await;
+    let err = client(&server.base_url).login("a@b.io").await.unwrap_err();
+    assert_eq!(server.count(), 1);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+}
+
+#[tokio::test]
+async fn a_connection_reset_is_a_connection_error_and_retried_for_reads() {
+    let server = common::start(|n, _| {
+        if n < 2 {
+            Reply::Reset
+        } else {
+            json(200, INTEGRATOR)
+        }
+    })
+    .await;
+    client(&server.base_url).get_integrator().data().await.unwrap();
+    assert_eq!(server.count(), 3);
+    let server = common::start(|_, _| Reply::Reset).await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection);
+    assert!(err.is_retryable());
+    assert_eq!(err.operation(), "get_integrator");
+}
+
+#[tokio::test]
+async fn nothing_listening_is_a_connection_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let c = v3::Client::builder()
+        .base_url(format!("http://{addr}"))
+        .api_key("k")
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = c.get_integrator().data().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Connection);
+    assert!(
+        err.to_string()
+            .starts_with("kotanipay: get_integrator: connection failed"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_slower_than_the_timeout_is_a_timeout() {
+    let server =
+        common::start(|_, _| Reply::Slow(Duration::from_secs(3), 200, INTEGRATOR.as_bytes().to_vec())).await;
+    let c = v3::Client::builder()
+        .base_url(&server.base_url)
+        .api_key("k")
+        .timeout(Duration::from_millis(200))
+        .retry(fast_retry().with_max_attempts(2))
+        .build()
+        .unwrap();
+    let t0 = Instant::now();
+    let err = c.get_integrator().data().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.is_timeout());
+    assert_eq!(server.count(), 2);
+    assert!(t0.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn truncated_json_is_an_error_not_a_panic() {
+    let body = &INTEGRATOR.as_bytes()[..40];
+    let server = common::start(move |_, _| Reply::Truncated(200, INTEGRATOR.len(), body.to_vec())).await;
+    let c = v3::Client::builder()
+        .base_url(&server.base_url)
+        .api_key("k")
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = c.get_integrator().data().await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Connection | ErrorKind::Decode),
+        "{err:?}"
+    );
+    // And a complete response whose JSON is cut short.
+    let server = common::start(move |_, _| json(200, std::str::from_utf8(body).unwrap())).await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.body(), Some(body));
+}
+
+#[tokio::test]
+async fn an_html_error_page_with_502_keeps_its_status_and_body() {
+    let page = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let server = common::start(move |_, _| {
+        Reply::Full(
+            502,
+            vec![("content-type".into(), "text/html".into())],
+            page.as_bytes().to_vec(),
+        )
+    })
+    .await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Api);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert!(err.is_retryable());
+    assert_eq!(err.body_text().as_deref(), Some(page));
+    assert_eq!(server.count(), 3, "a 502 on a read is retried");
+}
+
+#[tokio::test]
+async fn an_empty_200_is_a_decode_error() {
+    let server = common::start(|_, _| json(200, "")).await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.message(), "the response body is empty");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(200));
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_named_in_the_error() {
+    let server = common::start(|_, _| {
+        Reply::Full(
+            200,
+            vec![("content-type".into(), "text/html".into())],
+            b"<html>maintenance</html>".to_vec(),
+        )
+    })
+    .await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.message().contains("text/html"), "{}", err.message());
+    assert_eq!(err.body_text().as_deref(), Some("<html>maintenance</html>"));
+}
+
+#[tokio::test]
+async fn a_10_mb_body_is_handled() {
+    // A valid 10 MB list decodes.
+    let big = deposits_page(55_000, None);
+    assert!(big.len() > 10_000_000);
+    let b2 = big.clone();
+    let server = common::start(move |_, _| json(200, &b2)).await;
+    let list = client(&server.base_url)
+        .list_deposit_transactions()
+        .data()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 55_000);
+    // A 10 MB error body is kept, truncated, and the error stays small.
+    let junk = "x".repeat(10 * 1024 * 1024);
+    let server = common::start(move |_, _| json(500, &junk)).await;
+    let c = v3::Client::builder()
+        .base_url(&server.base_url)
+        .api_key("k")
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = c.get_integrator().data().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.body().unwrap().len(), 64 * 1024);
+    assert!(format!("{err:?}").len() < 1000);
+}
+
+#[tokio::test]
+async fn a_wrong_type_deep_in_a_list_names_its_path() {
+    let body = deposits_page(5, Some(3));
+    let server = common::start(move |_, _| json(200, &body)).await;
+    let err = client(&server.base_url)
+        .list_deposit_transactions()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.decode_path(), Some("data[3].amount"));
+    assert!(err.to_string().contains("data[3].amount"), "{err}");
+    assert!(err.body_text().unwrap().contains(r#""amount":"ten""#));
+}
+
+#[tokio::test]
+async fn display_is_one_line_naming_operation_and_status() {
+    let server =
+        common::start(|_, _| json(400, r#"{"success":false,"message":"Validation failed:\namount must be a positive number","error_code":400,"data":{"errors":["amount must be a positive number"]}}"#))
+            .await;
+    let err = client(&server.base_url)
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    let s = err.to_string();
+    assert!(!s.contains('\n'));
+    assert!(
+        s.starts_with("kotanipay: get_integrator: HTTP 400: API error: Validation failed:"),
+        "{s}"
+    );
+    assert_eq!(err.validation_errors().len(), 1);
+    assert_eq!(
+        err.validation_errors()[0].message,
+        "amount must be a positive number"
+    );
+}
