@@ -278,6 +278,10 @@ pub(crate) async fn exec(
         let t0 = Instant::now();
         let result = http.execute(req).instrument(span.clone()).await;
         span.record("duration_ms", t0.elapsed().as_millis() as u64);
+        if let Ok(r) = &result {
+            span.record("status", r.status().as_u16());
+        }
+        span.in_scope(|| tracing::debug!(target: "kotanipay", ok = result.is_ok(), "attempt finished"));
         record(|s| s.attempts = attempt);
         let can_repeat = template.is_some() && may_repeat && attempt < policy.max_attempts;
         match result {

@@ -501,6 +501,7 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
     let b2 = buf.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(move || b2.clone())
         .with_ansi(false)
         .finish();
