@@ -209,8 +209,13 @@ impl Error {
     }
 
     /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts, connection
-    /// failures. For a call that moves money, retry only with the same caller reference.
+    /// failures. Never for a payment whose outcome is unknown
+    /// ([`is_outcome_unknown`](Self::is_outcome_unknown)): check its status first, so that a
+    /// `if err.is_retryable() { resend }` cannot pay twice.
     pub fn is_retryable(&self) -> bool {
+        if self.inner.outcome_unknown {
+            return false;
+        }
         match self.inner.kind {
             ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Connection => true,
             _ => matches!(self.inner.status.map(|s| s.as_u16()), Some(429 | 502 | 503 | 504)),

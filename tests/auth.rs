@@ -488,7 +488,7 @@ impl std::io::Write for Buf {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn no_secret_leaks_in_debug_display_logs_or_errors() {
     const API_KEY: &str = "LEAK-api-key-0001";
     const SIGN: &str = "LEAK-signing-0002";
@@ -505,7 +505,9 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
         .with_writer(move || b2.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, not scoped: tracing caches per-callsite interest across threads, so a scoped
+    // subscriber can miss events while other tests of this binary run in parallel.
+    tracing::subscriber::set_global_default(subscriber).expect("only this test installs a subscriber");
 
     // The server echoes nothing secret; it fails some calls to produce errors.
     let server = common::start(|_, req| match req.path.as_str() {

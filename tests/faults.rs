@@ -344,3 +344,22 @@ async fn display_is_one_line_naming_operation_and_status() {
         "amount must be a positive number"
     );
 }
+
+#[tokio::test]
+async fn a_payment_with_unknown_outcome_is_never_called_retryable() {
+    let server = common::start(|_, _| json(503, r#"{"success":false,"message":"busy","data":{}}"#)).await;
+    let body = v3::types::CreateWithdrawalRequest::builder()
+        .customer_key("c-1")
+        .amount(100.0)
+        .wallet_id("w-1");
+    let err = client(&server.base_url)
+        .create_mobile_money_withdrawal()
+        .body(body)
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(server.count(), 1, "no reference: sent exactly once");
+    assert!(err.is_outcome_unknown());
+    assert!(!err.is_retryable());
+    assert!(err.message().contains("referenceId"), "{}", err.message());
+}
