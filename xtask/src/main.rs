@@ -1,1 +1,99 @@
-fn main() {}
+//! Project tasks: `cargo xtask <command>` (an alias for `cargo run --package xtask --`).
+
+mod schema;
+mod spec_lint;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The specs `spec lint` checks by default, relative to the workspace root.
+const DEFAULT_SPECS: [&str; 2] = ["spec/kotani-v3.yaml", "spec/kutanapay-merchant-v1.yaml"];
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "kotanipay project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Tasks on the OpenAPI specs in `spec/`.
+    Spec {
+        #[command(subcommand)]
+        command: SpecCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpecCommand {
+    /// Check the specs against the rules of `spec/README.md`.
+    ///
+    /// Exit status: 0 clean, 1 lint findings, 2 tool error (unreadable file, not YAML).
+    Lint {
+        /// A spec file to lint (repeatable). Default: both specs in `spec/`.
+        #[arg(long = "spec", value_name = "FILE")]
+        specs: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Spec {
+            command: SpecCommand::Lint { specs },
+        } => spec_lint_command(&specs),
+    }
+}
+
+/// The workspace root: xtask lives in `<root>/xtask`.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+fn spec_lint_command(specs: &[PathBuf]) -> ExitCode {
+    let root = workspace_root();
+    let files: Vec<PathBuf> = if specs.is_empty() {
+        DEFAULT_SPECS.iter().map(|p| root.join(p)).collect()
+    } else {
+        // A relative path is taken from the current directory, else from the workspace root.
+        specs
+            .iter()
+            .map(|p| {
+                if p.is_relative() && !p.exists() {
+                    root.join(p)
+                } else {
+                    p.clone()
+                }
+            })
+            .collect()
+    };
+
+    let (mut findings, mut tool_error) = (false, false);
+    for file in &files {
+        let display = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+        match spec_lint::lint_file(file, &display) {
+            Ok(report) => {
+                for finding in &report.findings {
+                    println!("{finding}");
+                }
+                println!("{}", report.summary());
+                findings |= !report.findings.is_empty();
+            }
+            Err(e) => {
+                eprintln!("spec lint: error: {e:#}");
+                tool_error = true;
+            }
+        }
+    }
+    if tool_error {
+        ExitCode::from(2)
+    } else if findings {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

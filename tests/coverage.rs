@@ -1,0 +1,119 @@
+//! Coverage: the specs hold exactly the operations in scope, and every operation of both specs
+//! has its own `op_<operation_id>` test somewhere under `tests/`.
+
+use std::collections::BTreeSet;
+
+use kotanipay::meta::{Family, operations};
+
+fn ours(family: Family) -> BTreeSet<(String, String)> {
+    operations()
+        .filter(|o| o.family == family)
+        .map(|o| (o.method.to_string(), o.path.to_string()))
+        .collect()
+}
+
+#[test]
+fn v3_spec_is_exactly_the_scope() {
+    let text = include_str!("fixtures/v3_scope.txt");
+    let scope: BTreeSet<(String, String)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (m, p) = l.split_once(' ').unwrap();
+            (m.to_string(), p.to_string())
+        })
+        .collect();
+    assert_eq!(scope.len(), 106);
+    let ours = ours(Family::V3);
+    let missing: Vec<_> = scope.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&scope).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "v3 spec: missing {missing:?}, extra {extra:?}"
+    );
+}
+
+/// The 33 operations of seed 001, in its order, named after it.
+const MERCHANT: [&str; 33] = [
+    "create_api_key",
+    "get_api_keys",
+    "revoke_api_key",
+    "get_all_wallets",
+    "get_wallet_transactions",
+    "process_refund",
+    "get_settlement_batches",
+    "update_wallet_status",
+    "get_wallet_by_currency",
+    "get_merchant_transactions",
+    "get_merchant_transaction",
+    "create_checkout",
+    "list_checkouts",
+    "get_checkout",
+    "create_webhook",
+    "get_webhooks",
+    "update_webhook",
+    "delete_webhook",
+    "get_branding",
+    "update_branding",
+    "add_payment_account",
+    "get_payment_accounts",
+    "get_payment_account",
+    "update_payment_account",
+    "delete_payment_account",
+    "initiate_withdrawal",
+    "get_withdrawal_history",
+    "cancel_withdrawal",
+    "get_withdrawal",
+    "initiate_payout",
+    "get_payout_history",
+    "cancel_payout",
+    "get_payout",
+];
+
+#[test]
+fn merchant_spec_is_exactly_the_seed_operations() {
+    let want: BTreeSet<&str> = MERCHANT.into_iter().collect();
+    let have: BTreeSet<&str> = operations()
+        .filter(|o| o.family == Family::Merchant)
+        .map(|o| o.id)
+        .collect();
+    let missing: Vec<_> = want.difference(&have).collect();
+    let extra: Vec<_> = have.difference(&want).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "merchant spec: missing {missing:?}, extra {extra:?}"
+    );
+}
+
+#[test]
+fn every_operation_has_its_own_test() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
+    let mut tested = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines() {
+                if let Some(rest) = line.trim_start().strip_prefix("async fn op_") {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    tested.insert(name);
+                }
+            }
+        }
+    }
+    let untested: Vec<String> = operations()
+        .map(|o| format!("{:?} {}", o.family, o.id))
+        .filter(|id| !tested.contains(id.split(' ').nth(1).unwrap()))
+        .collect();
+    assert!(
+        untested.is_empty(),
+        "operations without an op_<id> test: {untested:#?}"
+    );
+    // Operation ids are unique across the families, so one name covers one operation.
+    let ids: Vec<&str> = operations().map(|o| o.id).collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "an operationId appears in both specs");
+}
