@@ -104,6 +104,7 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
     let open = open_enum_tokens(&doc, &open_enums)?;
     let glue = glue_tokens(&doc, &ops, module)?;
     let table = table_tokens(&ops, module);
+    let decode = decode_tokens(&ops);
 
     let mut file: syn::File =
         syn::parse2(quote!(#tokens)).map_err(|e| format!("generated code does not parse: {e}"))?;
@@ -123,6 +124,7 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
         pub mod open { #open }
         #glue
         #table
+        #decode
     })
     .map_err(|e| format!("generated glue does not parse: {e}"))?;
     file.items.extend(extra.items);
@@ -584,6 +586,43 @@ fn data_type(data: &Value) -> Option<TokenStream> {
             Some(quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>))
         }
         _ => None,
+    }
+}
+
+/// `decode(operation_id, status, body)`: decodes a body into the generated type the operation
+/// documents for that status (for the contract check and tests).
+fn decode_tokens(ops: &[Op]) -> TokenStream {
+    let arms = ops.iter().map(|op| {
+        let id = &op.id;
+        let success = format_ident!("{}", sanitize(&op.success));
+        let error = match &op.error {
+            Some(e) => {
+                let e = format_ident!("{}", sanitize(e));
+                quote!(Some(crate::meta::try_decode::<types::#e>(body)))
+            }
+            None => quote!(None),
+        };
+        quote! {
+            #id => if (200..300).contains(&status) {
+                Some(crate::meta::try_decode::<types::#success>(body))
+            } else {
+                #error
+            },
+        }
+    });
+    quote! {
+        /// Decodes `body` into the generated type `operation_id` documents for `status`: `None`
+        /// when the operation is unknown or documents no body for that status.
+        pub fn decode(
+            operation_id: &str,
+            status: u16,
+            body: &[u8],
+        ) -> Option<::std::result::Result<(), crate::meta::DecodeFailure>> {
+            match operation_id {
+                #(#arms)*
+                _ => None,
+            }
+        }
     }
 }
 

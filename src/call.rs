@@ -181,14 +181,10 @@ fn outcome(family: Family, op: &'static str, err: Error) -> Error {
 
 /// Re-decodes a body to find the JSON path of the field that fails, e.g. `data[3].amount`.
 pub(crate) fn decode_path<T: DeserializeOwned>(bytes: &[u8]) -> Option<String> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(_) => None,
-        Err(e) => {
-            let p = e.path().to_string();
-            (p != ".").then_some(p)
-        }
-    }
+    crate::meta::try_decode::<T>(bytes)
+        .err()
+        .map(|f| f.path)
+        .filter(|p| !p.is_empty())
 }
 
 impl Error {

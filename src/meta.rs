@@ -71,6 +71,45 @@ pub struct OperationMeta {
     pub example: Option<&'static str>,
 }
 
+/// Why a body did not decode into its generated type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeFailure {
+    /// The JSON path of the failing field (`data[3].amount`), empty at the root.
+    pub path: String,
+    /// The decoder's message.
+    pub message: String,
+}
+
+/// Decodes `body` as `T`, reporting the failing field's path.
+pub fn try_decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), DecodeFailure> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let path = e.path().to_string();
+            Err(DecodeFailure {
+                path: if path == "." { String::new() } else { path },
+                message: e.into_inner().to_string(),
+            })
+        }
+    }
+}
+
+/// Decodes a body of `operation_id` in `family` into the generated type the spec documents for
+/// `status`. `None` when the operation is unknown or documents no JSON body for that status.
+/// The contract check uses this to report what the SDK itself would fail to decode.
+pub fn decode(
+    family: Family,
+    operation_id: &str,
+    status: u16,
+    body: &[u8],
+) -> Option<Result<(), DecodeFailure>> {
+    match family {
+        Family::V3 => crate::v3::decode(operation_id, status, body),
+        Family::Merchant => crate::merchant::decode(operation_id, status, body),
+    }
+}
+
 /// Every operation of both specs.
 pub fn operations() -> impl Iterator<Item = &'static OperationMeta> {
     crate::v3::OPERATIONS

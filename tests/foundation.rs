@@ -526,3 +526,25 @@ async fn the_mock_serves_every_operation_and_can_be_overridden() {
     assert_eq!(err.message(), "boom");
     assert!(mock.hits(Family::V3, "get_integrator").await >= 1);
 }
+
+#[test]
+fn meta_decode_uses_the_generated_type_of_each_status() {
+    use kotanipay::meta::{Family, decode};
+    let ok = fixture("seed_merchant_create_api_key.json");
+    assert_eq!(
+        decode(Family::Merchant, "create_api_key", 200, ok.as_bytes()),
+        Some(Ok(()))
+    );
+    let bad = br#"{"data":{"id":"k","merchant_id":"m","key_name":7,"status":"active"}}"#;
+    let f = decode(Family::Merchant, "create_api_key", 200, bad)
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(f.path, "data.key_name");
+    let err_body = br#"{"detail":[{"loc":["body","name"],"msg":"Field required","type":"missing"}]}"#;
+    assert_eq!(
+        decode(Family::Merchant, "create_api_key", 422, err_body),
+        Some(Ok(()))
+    );
+    assert_eq!(decode(Family::V3, "no_such_operation", 200, b"{}"), None);
+    assert!(decode(Family::V3, "get_integrator", 200, b"[]").unwrap().is_err());
+}
