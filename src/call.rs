@@ -186,12 +186,3 @@ pub(crate) fn decode_path<T: DeserializeOwned>(bytes: &[u8]) -> Option<String> {
         .map(|f| f.path)
         .filter(|p| !p.is_empty())
 }
-
-impl Error {
-    pub(crate) fn with_status_opt(self, s: Option<reqwest::StatusCode>) -> Self {
-        match s {
-            Some(s) => self.with_status(s),
-            None => self,
-        }
-    }
-}

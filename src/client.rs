@@ -307,24 +307,17 @@ impl crate::v3::Client {
 
     /// A client like this one that signs every request with `secret` (secure mode).
     pub fn with_signing_secret(&self, secret: impl Into<String>) -> Self {
-        let old = &self.inner.0;
-        let inner = Inner(Arc::new(Shared {
-            family: old.family,
-            cred: old.cred.clone(),
-            signing: Some(SecretString::from(secret.into())),
-            retry: old.retry.clone(),
-        }));
-        Self::new_with_client(&self.baseurl, self.client.clone(), inner)
+        let signing = Some(SecretString::from(secret.into()));
+        self.derive(|s| Shared { signing, ..s })
     }
 
     fn with_cred(&self, cred: Cred) -> Self {
-        let old = &self.inner.0;
-        let inner = Inner(Arc::new(Shared {
-            family: old.family,
-            cred,
-            signing: old.signing.clone(),
-            retry: old.retry.clone(),
-        }));
+        self.derive(|s| Shared { cred, ..s })
+    }
+
+    /// A client sharing this one's HTTP client and base URL, with changed settings.
+    fn derive(&self, change: impl FnOnce(Shared) -> Shared) -> Self {
+        let inner = Inner(Arc::new(change(self.inner.0.as_ref().clone())));
         Self::new_with_client(&self.baseurl, self.client.clone(), inner)
     }
 }

@@ -110,6 +110,13 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_status_opt(self, s: Option<StatusCode>) -> Self {
+        match s {
+            Some(s) => self.with_status(s),
+            None => self,
+        }
+    }
+
     pub(crate) fn with_body(mut self, body: &[u8]) -> Self {
         self.inner.body_len = body.len();
         let keep = body.len().min(BODY_KEEP);

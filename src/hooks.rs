@@ -31,6 +31,7 @@ pub(crate) enum Cred {
 #[derive(Clone)]
 pub struct Inner(pub(crate) Arc<Shared>);
 
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub family: Family,
     pub cred: Cred,

@@ -152,10 +152,7 @@ async fn each_retry_attempt_gets_a_fresh_nonce_and_signature() {
         .base_url(&server.base_url)
         .api_key("k")
         .signing_secret(SIGNING_SECRET)
-        .retry(kotanipay::RetryPolicy::default().with_delays(
-            std::time::Duration::from_millis(1),
-            std::time::Duration::from_millis(5),
-        ))
+        .retry(common::fast_retry())
         .build()
         .unwrap();
     client.get_integrator().data().await.unwrap();
@@ -576,4 +573,13 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
             .any(|r| r.header("authorization") == Some(&format!("Bearer {API_KEY}")))
     );
     assert!(seen.iter().any(|r| r.header("x-api-key") == Some(MKEY)));
+}
+
+#[tokio::test]
+async fn the_refresh_margin_keeps_the_tokens_and_applies_to_clones() {
+    let session = session_with("tok");
+    let clone = session.clone();
+    let session = session.with_refresh_margin(std::time::Duration::from_secs(5));
+    assert_eq!(clone.margin(), std::time::Duration::from_secs(5));
+    assert_eq!(session.tokens().await.unwrap().access_token.expose(), "tok");
 }

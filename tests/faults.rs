@@ -9,17 +9,10 @@ use common::{Reply, json};
 use kotanipay::prelude::*;
 use kotanipay::{ErrorKind, RetryPolicy, v3};
 
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(10))
-}
+use common::fast_retry;
 
 fn client(base: &str) -> v3::Client {
-    v3::Client::builder()
-        .base_url(base)
-        .api_key("k")
-        .retry(fast_retry())
-        .build()
-        .unwrap()
+    common::v3_client(base, "k")
 }
 
 const INTEGRATOR: &str = r#"{"success":true,"message":"ok","data":{"organization":"O","first_name":"F","last_name":"L","email":"e@x.io","phone":"+1"}}"#;

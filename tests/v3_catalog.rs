@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use httpmock::Method::{GET, PATCH, POST};
 use httpmock::MockServer;
 use kotanipay::prelude::*;
@@ -26,15 +24,8 @@ fn client(server: &MockServer) -> v3::Client {
         .unwrap()
 }
 
-fn fast_retry_client(base_url: impl Into<String>) -> v3::Client {
-    v3::Client::builder()
-        .base_url(base_url)
-        .api_key(KEY)
-        .retry(
-            kotanipay::RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
+fn fast_retry_client(base_url: &str) -> v3::Client {
+    common::v3_client(base_url, KEY)
 }
 
 fn fiat_wallet_json(id: &str, name: &str, balance: f64, deposit_balance: f64) -> serde_json::Value {
@@ -590,7 +581,7 @@ async fn money_transfer_deposit_balance_without_reference_is_sent_once() {
     let body = t::TransferDepositBalanceRequest::builder()
         .wallet_id("w-42")
         .amount(Some(300.0));
-    let err = fast_retry_client(server.base_url())
+    let err = fast_retry_client(&server.base_url())
         .transfer_deposit_balance()
         .body(body)
         .call()
@@ -1183,7 +1174,7 @@ async fn create_fiat_quote_is_retried_as_idempotent() {
         .from("KES")
         .to("UGX")
         .amount(100.0);
-    let q = fast_retry_client(server.base_url.clone())
+    let q = fast_retry_client(&server.base_url)
         .create_fiat_quote()
         .body(body)
         .data()

@@ -8,12 +8,10 @@
 
 mod common;
 
-use std::time::Duration;
-
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use kotanipay::prelude::*;
-use kotanipay::{RetryPolicy, v3};
+use kotanipay::v3;
 use serde_json::{Value, json};
 use v3::types as t;
 
@@ -26,18 +24,8 @@ fn bearer() -> String {
     format!("Bearer {KEY}")
 }
 
-/// Retries on, but fast: a test that must see no retry would otherwise pass by being slow.
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5))
-}
-
 fn client_at(base_url: &str) -> v3::Client {
-    v3::Client::builder()
-        .base_url(base_url)
-        .api_key(KEY)
-        .retry(fast_retry())
-        .build()
-        .unwrap()
+    common::v3_client(base_url, KEY)
 }
 
 fn client(server: &MockServer) -> v3::Client {

@@ -8,12 +8,10 @@
 
 mod common;
 
-use std::time::Duration;
-
 use httpmock::Method::{DELETE, GET, PATCH, POST};
 use httpmock::MockServer;
 use kotanipay::prelude::*;
-use kotanipay::{RetryPolicy, v3};
+use kotanipay::v3;
 use serde_json::json;
 
 const KEY: &str = "test-api-key-5e2a";
@@ -28,12 +26,7 @@ fn client(server: &MockServer) -> v3::Client {
 
 /// A client with fast retries (3 attempts): a call that may be repeated is repeated quickly.
 fn client_at(base_url: &str) -> v3::Client {
-    v3::Client::builder()
-        .base_url(base_url)
-        .api_key(KEY)
-        .retry(RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5)))
-        .build()
-        .unwrap()
+    common::v3_client(base_url, KEY)
 }
 
 const UNAVAILABLE: &str =

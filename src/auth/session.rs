@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -181,8 +182,9 @@ pub struct Session {
 struct SessionShared {
     state: tokio::sync::Mutex<State>,
     store: Arc<dyn TokenStore>,
-    margin: Duration,
-    refreshes: std::sync::atomic::AtomicU64,
+    /// Refresh margin in milliseconds.
+    margin_ms: AtomicU64,
+    refreshes: AtomicU64,
 }
 
 impl fmt::Debug for Session {
@@ -190,7 +192,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("tokens", &"[REDACTED]")
             .field("store", &self.shared.store)
-            .field("margin", &self.shared.margin)
+            .field("margin", &self.margin())
             .finish()
     }
 }
@@ -234,16 +236,23 @@ impl Session {
                     generation: 0,
                 }),
                 store,
-                margin,
-                refreshes: Default::default(),
+                margin_ms: AtomicU64::new(u64::try_from(margin.as_millis()).unwrap_or(u64::MAX)),
+                refreshes: AtomicU64::new(0),
             }),
         }
     }
 
-    /// Sets how long before expiry the access token is refreshed.
+    /// Sets how long before expiry the access token is refreshed (default 60 s). Applies to
+    /// every clone of this session.
     pub fn with_refresh_margin(self, margin: Duration) -> Self {
-        let tokens = self.shared.state.try_lock().ok().and_then(|s| s.tokens.clone());
-        Self::build(tokens, self.shared.store.clone(), margin)
+        let ms = u64::try_from(margin.as_millis()).unwrap_or(u64::MAX);
+        self.shared.margin_ms.store(ms, Ordering::Relaxed);
+        self
+    }
+
+    /// How long before expiry the access token is refreshed.
+    pub fn margin(&self) -> Duration {
+        Duration::from_millis(self.shared.margin_ms.load(Ordering::Relaxed))
     }
 
     /// The current tokens (`None` once the session has ended).
@@ -253,12 +262,12 @@ impl Session {
 
     /// How many refreshes this session has made.
     pub fn refresh_count(&self) -> u64 {
-        self.shared.refreshes.load(std::sync::atomic::Ordering::Relaxed)
+        self.shared.refreshes.load(Ordering::Relaxed)
     }
 
     fn needs_refresh(&self, tokens: &Tokens) -> bool {
         match tokens.access_expires_at() {
-            Some(exp) => SystemTime::now() + self.shared.margin >= exp,
+            Some(exp) => SystemTime::now() + self.margin() >= exp,
             None => false,
         }
     }
@@ -306,9 +315,7 @@ impl Session {
         old: &Tokens,
         ctx: &RefreshContext<'_>,
     ) -> Result<Tokens, Error> {
-        self.shared
-            .refreshes
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.shared.refreshes.fetch_add(1, Ordering::Relaxed);
         match refresh_call(old, ctx).await {
             Ok(fresh) => {
                 state.tokens = Some(fresh.clone());

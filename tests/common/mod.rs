@@ -181,6 +181,21 @@ where
     }
 }
 
+/// Retries on, but fast: a test that must see no retry would otherwise pass by being slow.
+pub fn fast_retry() -> kotanipay::RetryPolicy {
+    kotanipay::RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// A v3 client for `base_url`, authenticated with `key`, with [`fast_retry`].
+pub fn v3_client(base_url: &str, key: &str) -> kotanipay::v3::Client {
+    kotanipay::v3::Client::builder()
+        .base_url(base_url)
+        .api_key(key)
+        .retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
 /// A JWT whose payload is `{"exp": exp}` (unsigned for our purposes: the client cannot verify).
 pub fn jwt(exp: i64, salt: &str) -> String {
     use base64::Engine;
