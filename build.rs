@@ -105,6 +105,7 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
     let glue = glue_tokens(&doc, &ops, module)?;
     let table = table_tokens(&ops, module);
     let decode = decode_tokens(&ops);
+    let pagination = pagination_tokens(&doc, &ops)?;
 
     let mut file: syn::File =
         syn::parse2(quote!(#tokens)).map_err(|e| format!("generated code does not parse: {e}"))?;
@@ -125,6 +126,7 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
         #glue
         #table
         #decode
+        #pagination
     })
     .map_err(|e| format!("generated glue does not parse: {e}"))?;
     file.items.extend(extra.items);
@@ -176,6 +178,8 @@ struct Op {
     idempotency_field: Option<String>,
     idempotent: bool,
     pagination: Option<Value>,
+    /// Query parameters: name and schema `type`.
+    query: Vec<(String, String)>,
 }
 
 impl<'a> Doc<'a> {
@@ -319,10 +323,37 @@ impl<'a> Doc<'a> {
                         .map(String::from),
                     idempotent: flag("x-kotani-idempotent"),
                     pagination: op.get("x-kotani-pagination").cloned(),
+                    query: self.query_params(op).map_err(at)?,
                 });
             }
         }
         Ok(ops)
+    }
+
+    fn query_params(&self, op: &'a Value) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        for p in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let p = self.resolve(p)?;
+            if p.get("in").and_then(Value::as_str) != Some("query") {
+                continue;
+            }
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or("a parameter has no name")?;
+            let schema = p.get("schema").map(|s| self.resolve(s)).transpose()?;
+            let ty = schema
+                .and_then(|s| s.get("type"))
+                .and_then(Value::as_str)
+                .unwrap_or("string");
+            out.push((name.to_string(), ty.to_string()));
+        }
+        Ok(out)
     }
 
     /// Named string-enum components reachable from any success or error response. Fails on an
@@ -564,6 +595,85 @@ fn glue_tokens(doc: &Doc, ops: &[Op], module: &str) -> Result<TokenStream, Strin
                     >,
                 > + Send {
                     builder::#builder::send(self)
+                }
+            }
+        });
+    }
+    Ok(out)
+}
+
+/// `impl Paginated` for the builder of every list operation the spec annotates.
+fn pagination_tokens(doc: &Doc, ops: &[Op]) -> Result<TokenStream, String> {
+    let mut out = TokenStream::new();
+    for op in ops {
+        let Some(p) = &op.pagination else { continue };
+        let at = |m: String| {
+            format!(
+                "operation {} ({} {}): x-kotani-pagination: {m}",
+                op.id, op.method, op.path
+            )
+        };
+        let style = p.get("style").and_then(Value::as_str).unwrap_or_default();
+        let (first, second) = match style {
+            "page_per_page" => ("page", "per_page"),
+            "page_limit" => ("page", "limit"),
+            "limit_offset" => ("limit", "offset"),
+            "page_size" => ("page", "size"),
+            other => return Err(at(format!("unknown style {other:?}"))),
+        };
+        let setter = |name: &str, value: TokenStream| -> Result<TokenStream, String> {
+            let (_, ty) = op
+                .query
+                .iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| at(format!("style {style} needs a `{name}` query parameter")))?;
+            let m = format_ident!("{}", name.to_snake_case());
+            Ok(match ty.as_str() {
+                "integer" => quote!(.#m(i64::try_from(#value).unwrap_or(i64::MAX))),
+                "number" => quote!(.#m(#value as f64)),
+                _ => quote!(.#m((#value).to_string())),
+            })
+        };
+        let set = if style == "limit_offset" {
+            let a = setter("limit", quote!(size))?;
+            let b = setter("offset", quote!((page - 1).saturating_mul(size)))?;
+            quote!(self #a #b)
+        } else {
+            let a = setter(first, quote!(page))?;
+            let b = setter(second, quote!(size))?;
+            quote!(self #a #b)
+        };
+        let schema = doc.schema(&op.success).expect("checked");
+        let item = schema
+            .pointer("/properties/data")
+            .filter(|d| d.get("type").and_then(Value::as_str) == Some("array"))
+            .and_then(|d| d.get("items"))
+            .and_then(Doc::ref_name)
+            .ok_or_else(|| {
+                at(format!(
+                    "envelope {} must have `data` as an array of a $ref",
+                    op.success
+                ))
+            })?;
+        let item = format_ident!("{}", sanitize(item));
+        let builder = format_ident!("{}", sanitize(&op.id));
+        let total = match p.get("total_pages").and_then(Value::as_str) {
+            Some(ptr) => quote! {
+                ::serde_json::to_value(body).ok().and_then(|v| v.pointer(#ptr).and_then(::serde_json::Value::as_u64))
+            },
+            None => quote!({
+                let _ = body;
+                None
+            }),
+        };
+        out.extend(quote! {
+            impl<'a> crate::pagination::Paginated for builder::#builder<'a> {
+                type Item = types::#item;
+                fn at_page(self, page: u64, size: u64) -> Self {
+                    #set
+                }
+                fn total_pages(body: &Self::Success) -> Option<u64> {
+                    #total
                 }
             }
         });

@@ -80,6 +80,7 @@ struct Common {
     timeout: Duration,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
+    log_bodies: bool,
 }
 
 impl Default for Common {
@@ -90,6 +91,7 @@ impl Default for Common {
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
             http: None,
+            log_bodies: false,
         }
     }
 }
@@ -123,6 +125,13 @@ macro_rules! common_setters {
         /// The retry policy (see [`RetryPolicy`]); `RetryPolicy::disabled()` turns retries off.
         pub fn retry(mut self, policy: RetryPolicy) -> Self {
             self.common.retry = policy;
+            self
+        }
+        /// Logs request and response bodies at DEBUG (target `kotanipay::body`), with every
+        /// secret-looking JSON value (keys, tokens, secrets, signatures, card numbers, CVVs)
+        /// replaced by `[REDACTED]` and non-JSON bodies reduced to their length. Off by default.
+        pub fn log_bodies(mut self, on: bool) -> Self {
+            self.common.log_bodies = on;
             self
         }
         /// Uses a reqwest client of your own (its timeouts and user agent then apply).
@@ -204,6 +213,7 @@ impl V3Builder {
             cred: self.cred.unwrap_or(Cred::None),
             signing: self.signing,
             retry: self.common.retry.clone(),
+            log_bodies: self.common.log_bodies,
         }));
         Ok(crate::v3::Client::new_with_client(
             &base,
@@ -255,6 +265,7 @@ impl MerchantBuilder {
             cred: self.key.map(Cred::Static).unwrap_or(Cred::None),
             signing: None,
             retry: self.common.retry.clone(),
+            log_bodies: self.common.log_bodies,
         }));
         Ok(crate::merchant::Client::new_with_client(
             &base,

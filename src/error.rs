@@ -30,6 +30,8 @@ pub enum ErrorKind {
     InvalidRequest,
     /// The client is misconfigured (base URL, credentials).
     Configuration,
+    /// A paginated walk was stopped: the server repeated a page or never ended.
+    Pagination,
 }
 
 /// A parsed error body, in whichever shape the API sent.
@@ -277,6 +279,7 @@ impl fmt::Display for Error {
             ErrorKind::Connection => "connection failed",
             ErrorKind::InvalidRequest => "invalid request",
             ErrorKind::Configuration => "configuration error",
+            ErrorKind::Pagination => "pagination stopped",
         };
         write!(f, ": {what}")?;
         if let Some(p) = &i.decode_path {

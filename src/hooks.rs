@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub cred: Cred,
     pub signing: Option<SecretString>,
     pub retry: RetryPolicy,
+    /// Log request and response bodies (secrets redacted) at DEBUG, target `kotanipay::body`.
+    pub log_bodies: bool,
 }
 
 impl fmt::Debug for Inner {
@@ -51,6 +53,7 @@ impl fmt::Debug for Inner {
             .field("credential", &cred)
             .field("signing_secret", &self.0.signing.as_ref().map(|_| "[REDACTED]"))
             .field("retry", &self.0.retry)
+            .field("log_bodies", &self.0.log_bodies)
             .finish()
     }
 }
@@ -276,6 +279,12 @@ pub(crate) async fn exec(
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
+        if inner.0.log_bodies
+            && let Some(body) = req.body().and_then(|b| b.as_bytes())
+        {
+            let text = crate::redact::redact_body(body);
+            span.in_scope(|| tracing::debug!(target: "kotanipay::body", request_body = %text));
+        }
         let t0 = Instant::now();
         let result = http.execute(req).instrument(span.clone()).await;
         span.record("duration_ms", t0.elapsed().as_millis() as u64);
@@ -315,10 +324,17 @@ pub(crate) async fn exec(
                         }
                     }
                 }
-                if status.is_success() {
+                if status.is_success() && !inner.0.log_bodies {
                     return Ok(resp);
                 }
                 let (resp, body) = buffer(resp).await;
+                if inner.0.log_bodies {
+                    let text = crate::redact::redact_body(&body);
+                    span.in_scope(|| tracing::debug!(target: "kotanipay::body", response_body = %text));
+                }
+                if status.is_success() {
+                    return Ok(resp);
+                }
                 let wait_hint =
                     body_retry_after(&body).or_else(|| crate::error::retry_after_header(resp.headers()));
                 record(|s| {

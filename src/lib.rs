@@ -12,6 +12,8 @@ pub mod merchant;
 pub mod meta;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod pagination;
+mod redact;
 pub mod retry;
 mod secret;
 pub mod v3;
@@ -25,6 +27,7 @@ pub use secret::Secret;
 
 /// `use kotanipay::prelude::*;` brings the traits that finish a request into scope.
 pub mod prelude {
+    pub use crate::pagination::Paginated;
     pub use crate::{Envelope, Operation};
     pub use progenitor_client::ClientInfo;
 }

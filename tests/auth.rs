@@ -492,7 +492,10 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
     const ACCESS: &str = "LEAK-access-0003";
     const REFRESH: &str = "LEAK-refresh-0004";
     const MKEY: &str = "LEAK-merchant-0005";
-    const SECRETS: [&str; 5] = [API_KEY, SIGN, ACCESS, REFRESH, MKEY];
+    const WEBHOOK: &str = "LEAK-webhook-0006";
+    const NEW_KEY: &str = "LEAK-newkey-0007";
+    const NEW_SECRET: &str = "LEAK-newsecret-0008";
+    const SECRETS: [&str; 8] = [API_KEY, SIGN, ACCESS, REFRESH, MKEY, WEBHOOK, NEW_KEY, NEW_SECRET];
 
     let buf = Buf::default();
     let b2 = buf.clone();
@@ -515,6 +518,12 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
         "/api/v3/auth/refresh-token" => json(
             403,
             r#"{"success":false,"message":"Unauthorized","error_code":403,"data":{}}"#,
+        ),
+        "/api/v3/auth/api-key/secure" => json(
+            200,
+            &format!(
+                r#"{{"success":true,"message":"ok","data":{{"key":"{NEW_KEY}","secret":"{NEW_SECRET}"}}}}"#
+            ),
         ),
         _ => json(500, "not json"),
     })
@@ -543,7 +552,27 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
     let mbuilder = kotanipay::merchant::Client::builder().api_key(MKEY);
     let secret = kotanipay::Secret::new(API_KEY);
 
+    // Body logging on: request and response bodies carrying secrets are logged redacted.
+    let logging = v3::Client::builder()
+        .base_url(&server.base_url)
+        .api_key(API_KEY)
+        .log_bodies(true)
+        .build()
+        .unwrap();
+    let pair = logging.generate_secure_api_key().data().await.unwrap();
+    let signup = v3::types::CreateIntegratorRequest::builder()
+        .organization("O")
+        .product_name("P")
+        .first_name("F")
+        .last_name("L")
+        .email("e@x.io")
+        .phone("+1")
+        .country_code("KE")
+        .webhook_secret(Some(kotanipay::Secret::new(WEBHOOK)));
+    let e4 = logging.create_integrator().body(signup).call().await.unwrap_err();
+
     let mut out = String::new();
+    out += &format!("{pair:?}\n{e4}\n{e4:?}\n");
     let e1 = keyed.get_integrator().data().await.unwrap_err();
     let e2 = with_session.get_integrator().data().await.unwrap_err();
     let e3 = merchant.get_api_keys().data().await.unwrap_err();
@@ -563,6 +592,14 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
         out.contains("kotanipay.request"),
         "tracing captured the request spans:\n{out}"
     );
+    assert!(
+        out.contains("request_body") && out.contains("response_body"),
+        "bodies were logged:\n{out}"
+    );
+    assert!(
+        out.contains(r#""secret":"[REDACTED]""#),
+        "the response secret was redacted:\n{out}"
+    );
     for s in SECRETS {
         assert!(!out.contains(s), "secret {s} leaked in:\n{out}");
     }
@@ -573,6 +610,10 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
             .any(|r| r.header("authorization") == Some(&format!("Bearer {API_KEY}")))
     );
     assert!(seen.iter().any(|r| r.header("x-api-key") == Some(MKEY)));
+    assert!(
+        seen.iter()
+            .any(|r| String::from_utf8_lossy(&r.body).contains(WEBHOOK))
+    );
 }
 
 #[tokio::test]
