@@ -180,6 +180,8 @@ struct Op {
     pagination: Option<Value>,
     /// Query parameters: name and schema `type`.
     query: Vec<(String, String)>,
+    /// The operation that tells a money movement's outcome (`x-kotani-status-operation`).
+    status_operation: Option<String>,
 }
 
 impl<'a> Doc<'a> {
@@ -324,7 +326,25 @@ impl<'a> Doc<'a> {
                     idempotent: flag("x-kotani-idempotent"),
                     pagination: op.get("x-kotani-pagination").cloned(),
                     query: self.query_params(op).map_err(at)?,
+                    status_operation: op
+                        .get("x-kotani-status-operation")
+                        .and_then(Value::as_str)
+                        .map(String::from),
                 });
+            }
+        }
+        for op in &ops {
+            let at = format!("operation {} ({} {})", op.id, op.method, op.path);
+            match &op.status_operation {
+                Some(s) if !ops.iter().any(|o| &o.id == s) => {
+                    return Err(format!("{at}: x-kotani-status-operation names no operation: {s}"));
+                }
+                None if op.moves_money => {
+                    return Err(format!(
+                        "{at}: moves money but has no x-kotani-status-operation (where to check its outcome)"
+                    ));
+                }
+                _ => {}
             }
         }
         Ok(ops)
@@ -760,6 +780,10 @@ fn table_tokens(ops: &[Op], module: &str) -> TokenStream {
             None => quote!(None),
         };
         let idempotent = op.idempotent || matches!(op.method.as_str(), "GET" | "HEAD");
+        let status_operation = match &op.status_operation {
+            Some(s) => quote!(Some(#s)),
+            None => quote!(None),
+        };
         let example = match &op.example {
             Some(v) => {
                 let s = serde_json::to_string(v).expect("json");
@@ -800,6 +824,7 @@ fn table_tokens(ops: &[Op], module: &str) -> TokenStream {
                 moves_money: #moves_money,
                 idempotency_field: #idem_field,
                 idempotent: #idempotent,
+                status_operation: #status_operation,
                 pagination: #pagination,
                 example: #example,
             }

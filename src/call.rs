@@ -167,14 +167,19 @@ fn outcome(family: Family, op: &'static str, err: Error) -> Error {
     if !uncertain {
         return err;
     }
+    let check = meta
+        .status_operation
+        .map(|s| format!(" with `{s}`"))
+        .unwrap_or_default();
     let hint = match meta.idempotency_field {
         Some(f) => format!(
-            "outcome unknown: the payment may have been made; check its status by its `{f}` before \
-             acting, and resend only with the same `{f}`"
+            "outcome unknown: the payment may have been made; check its status{check} by its `{f}` \
+             before acting, and resend only with the same `{f}`"
         ),
-        None => "outcome unknown: the payment may have been made; check its status before acting, \
-                 and do not resend blindly"
-            .to_string(),
+        None => format!(
+            "outcome unknown: the payment may have been made; check its status{check} before acting, \
+             and do not resend blindly"
+        ),
     };
     err.mark_outcome_unknown(&hint)
 }

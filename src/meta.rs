@@ -65,6 +65,8 @@ pub struct OperationMeta {
     pub idempotency_field: Option<&'static str>,
     /// Safe to repeat: GET/HEAD, or marked `x-kotani-idempotent`.
     pub idempotent: bool,
+    /// For money movements: the operation that tells the outcome (`x-kotani-status-operation`).
+    pub status_operation: Option<&'static str>,
     /// How it pages, for list operations.
     pub pagination: Option<Pagination>,
     /// The success example of the spec, as compact JSON.

@@ -355,4 +355,9 @@ async fn a_payment_with_unknown_outcome_is_never_called_retryable() {
     assert!(err.is_outcome_unknown());
     assert!(!err.is_retryable());
     assert!(err.message().contains("referenceId"), "{}", err.message());
+    assert!(
+        err.message().contains("`get_withdrawal_status`"),
+        "names where to check: {}",
+        err.message()
+    );
 }
