@@ -64,9 +64,12 @@ fn main() {
 
 fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let raw: Value = serde_norway::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
-    let spec: openapiv3::OpenAPI =
+    let mut raw: Value = serde_norway::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
+    let _: openapiv3::OpenAPI =
         serde_norway::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let inputs = split_request_enums(&mut raw)?;
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(raw.clone()).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let doc = Doc { raw: &raw };
     let ops = doc.operations()?;
     let open_enums = doc.open_enums(&ops)?;
@@ -101,7 +104,17 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
         .map_err(|p| format!("progenitor panicked: {}", panic_message(&p)))?
         .map_err(|e| format!("progenitor: {e}"))?;
 
-    let open = open_enum_tokens(&doc, &open_enums)?;
+    let mut open = open_enum_tokens(&doc, &open_enums)?;
+    for (name, input) in &inputs {
+        let (e, i) = (format_ident!("{}", sanitize(name)), format_ident!("{}", sanitize(input)));
+        open.extend(quote! {
+            impl ::std::convert::From<super::types::#i> for #e {
+                fn from(v: super::types::#i) -> Self {
+                    Self::from(v.to_string().as_str())
+                }
+            }
+        });
+    }
     let glue = glue_tokens(&doc, &ops, module)?;
     let table = table_tokens(&ops, module);
     let decode = decode_tokens(&ops);
@@ -140,6 +153,117 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Response enums are open; request enums stay closed. An enum component used on both sides
+/// gets a closed twin `<Name>Input`, and every `$ref` to it in a request position (parameter
+/// schemas, and schemas only requests use) is pointed at the twin. Returns (enum, twin) pairs.
+fn split_request_enums(raw: &mut Value) -> Result<Vec<(String, String)>, String> {
+    fn refs(v: &Value, schemas: &serde_json::Map<String, Value>, acc: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(n) = m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    && acc.insert(n.to_string())
+                    && let Some(s) = schemas.get(n)
+                {
+                    refs(s, schemas, acc);
+                }
+                m.iter().filter(|(k, _)| *k != "$ref").for_each(|(_, x)| refs(x, schemas, acc));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, schemas, acc)),
+            _ => {}
+        }
+    }
+    fn retarget(v: &mut Value, twins: &BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get_mut("$ref")
+                    && let Some(n) = r.strip_prefix("#/components/schemas/")
+                    && twins.contains(n)
+                {
+                    *r = format!("{r}Input");
+                }
+                m.values_mut().for_each(|x| retarget(x, twins));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| retarget(x, twins)),
+            _ => {}
+        }
+    }
+    let schemas = raw.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    let responses = raw.pointer("/components/responses").cloned().unwrap_or(Value::Null);
+    let (mut response_side, mut request_side) = (BTreeSet::new(), BTreeSet::new());
+    for item in raw.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.values()) {
+        for method in METHODS {
+            let Some(op) = item.get(*method) else { continue };
+            if let Some(r) = op.get("responses") {
+                refs(r, &schemas, &mut response_side);
+            }
+            for key in ["requestBody", "parameters"] {
+                if let Some(x) = op.get(key) {
+                    refs(x, &schemas, &mut request_side);
+                }
+            }
+        }
+    }
+    refs(&responses, &schemas, &mut response_side);
+    let is_enum = |n: &String| schemas.get(n).is_some_and(|s| s.get("enum").is_some());
+    let twins: BTreeSet<String> =
+        request_side.iter().filter(|n| response_side.contains(*n) && is_enum(n)).cloned().collect();
+    if twins.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pairs = Vec::new();
+    let comps = raw
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("no components/schemas")?;
+    for name in &twins {
+        let twin = format!("{name}Input");
+        if comps.contains_key(&twin) {
+            return Err(format!("schema {twin} already exists; it is the name of {name}'s closed request twin"));
+        }
+        let mut copy = comps[name].clone();
+        if let Some(m) = copy.as_object_mut() {
+            m.insert(
+                "description".into(),
+                Value::String(format!("`{name}` as a request value: only the values the spec lists.")),
+            );
+        }
+        comps.insert(twin.clone(), copy);
+        pairs.push((name.clone(), twin));
+    }
+    // Request-only schemas, then the operations' parameters and request bodies.
+    for (name, schema) in comps.iter_mut() {
+        if request_side.contains(name) && !response_side.contains(name) {
+            retarget(schema, &twins);
+        }
+    }
+    if let Some(paths) = raw.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for method in METHODS {
+                let Some(op) = item.get_mut(*method) else { continue };
+                if let Some(ps) = op.get_mut("parameters") {
+                    retarget(ps, &twins);
+                }
+                if let Some(Value::Object(body)) = op.get_mut("requestBody") {
+                    // Inline body schemas only: a $ref'd body schema was handled above when
+                    // requests alone use it.
+                    for (k, v) in body.iter_mut() {
+                        if k == "content" {
+                            for media in v.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+                                if let Some(s) = media.get_mut("schema")
+                                    && s.get("$ref").is_none()
+                                {
+                                    retarget(s, &twins);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(pairs)
 }
 
 /// typify's naming: PascalCase after replacing characters that cannot be in an identifier.

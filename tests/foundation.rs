@@ -548,3 +548,19 @@ fn meta_decode_uses_the_generated_type_of_each_status() {
     assert_eq!(decode(Family::V3, "no_such_operation", 200, b"{}"), None);
     assert!(decode(Family::V3, "get_integrator", 200, b"[]").unwrap().is_err());
 }
+
+#[test]
+fn request_enums_are_closed_and_response_enums_open() {
+    use std::str::FromStr;
+    // The same spec enum: open where it is read, closed where it is sent.
+    let read = v3::types::WebhookEvent::from_str("a.new.event").unwrap();
+    assert!(read.is_unknown());
+    assert!(v3::types::WebhookEventInput::from_str("a.new.event").is_err());
+    let sent = v3::types::WebhookEventInput::from_str("payment.confirmed").unwrap();
+    assert_eq!(v3::types::WebhookEvent::from(sent), v3::types::WebhookEvent::PaymentConfirmed);
+    // A request body refuses an unknown value before anything is sent.
+    let body = serde_json::json!({"organization": "o", "product_name": "p", "first_name": "f", "last_name": "l",
+        "email": "e@x.io", "phone": "+1", "country_code": "KE", "webhook_events": ["a.new.event"]});
+    assert!(serde_json::from_value::<v3::types::CreateIntegratorRequest>(body).is_err());
+    assert!(merchant::types::TransactionStatusInput::from_str("on_hold").is_err());
+}

@@ -212,7 +212,7 @@ async fn op_get_settlement_batches() {
     let env = merchant_client(&server)
         .get_settlement_batches()
         .currency_code("KES")
-        .status(t::SettlementBatchStatus::Completed)
+        .status(t::SettlementBatchStatusInput::Completed)
         .page(3)
         .size(100)
         .call()
@@ -257,7 +257,7 @@ async fn op_update_wallet_status() {
         .update_wallet_status()
         .currency_code("NGN")
         .body(t::UpdateWalletStatusRequest {
-            status: t::WalletStatus::Suspended,
+            status: t::WalletStatusInput::Suspended,
             reason: s("Chargeback review"),
         })
         .data()
@@ -344,8 +344,8 @@ async fn op_get_merchant_transactions() {
     let env = merchant_client(&server)
         .get_merchant_transactions()
         .currency_code("NGN")
-        .transaction_type(t::TransactionType::Deposit)
-        .status(t::TransactionStatus::Completed)
+        .transaction_type(t::TransactionTypeInput::Deposit)
+        .status(t::TransactionStatusInput::Completed)
         .page(1)
         .size(10)
         .call()
@@ -612,8 +612,8 @@ async fn op_create_webhook() {
         .body(t::CreateWebhookRequest {
             url: "https://shop.example.com/hooks/kp".into(),
             events: vec![
-                t::MerchantWebhookEvent::CheckoutCreated,
-                t::MerchantWebhookEvent::CheckoutPaid,
+                t::MerchantWebhookEventInput::CheckoutCreated,
+                t::MerchantWebhookEventInput::CheckoutPaid,
             ],
             is_active: Some(true),
             timeout_seconds: Some(20),
@@ -701,7 +701,7 @@ async fn op_update_webhook() {
         .update_webhook()
         .webhook_id("wh-7")
         .body(t::UpdateWebhookRequest {
-            events: vec![t::MerchantWebhookEvent::CheckoutPaid],
+            events: vec![t::MerchantWebhookEventInput::CheckoutPaid],
             timeout_seconds: Some(15),
             ..Default::default()
         })
@@ -865,7 +865,7 @@ async fn op_add_payment_account() {
         })
         .await;
     let body = t::AddPaymentAccountRequest::builder()
-        .account_type(t::PaymentAccountType::MobileMoney)
+        .account_type(t::PaymentAccountTypeInput::MobileMoney)
         .currency_id("cur-kes")
         .account_name(s("Mama Mboga"))
         .phone_number(s("+254712345678"))
@@ -1001,7 +1001,7 @@ async fn op_update_payment_account() {
         .account_id("pa-bank")
         .body(t::UpdatePaymentAccountRequest {
             account_number: s("9988776655"),
-            status: Some(t::PaymentAccountStatus::Inactive),
+            status: Some(t::PaymentAccountStatusInput::Inactive),
             provider_metadata: map(json!({"branch": "Ikeja"})),
             ..Default::default()
         })
@@ -1142,7 +1142,7 @@ async fn op_get_withdrawal_history() {
         .await;
     let env = merchant_client(&server)
         .get_withdrawal_history()
-        .status(t::WithdrawalStatus::Completed)
+        .status(t::WithdrawalStatusInput::Completed)
         .currency_code("NGN")
         .page(2)
         .size(5)
@@ -1301,7 +1301,7 @@ async fn op_initiate_payout() {
     let body = t::InitiatePayoutRequest::builder()
         .amount(12345.67)
         .currency_code("NGN")
-        .payout_type(Some(t::PayoutType::Bank))
+        .payout_type(Some(t::PayoutTypeInput::Bank))
         .recipient_details(Some(bank_recipient()))
         .description(s("Supplier invoice 91"))
         .reference(s("PO-20251122-0009"));
@@ -1353,7 +1353,7 @@ async fn op_get_payout_history() {
         .await;
     let env = merchant_client(&server)
         .get_payout_history()
-        .status(t::PayoutStatus::Pending)
+        .status(t::PayoutStatusInput::Pending)
         .currency_code("KES")
         .page(4)
         .size(50)
@@ -1540,7 +1540,7 @@ async fn money_initiate_payout_is_sent_once_on_503() {
     let body = t::InitiatePayoutRequest::builder()
         .amount(750.0)
         .currency_code("NGN")
-        .payout_type(Some(t::PayoutType::Bank))
+        .payout_type(Some(t::PayoutTypeInput::Bank))
         .recipient_details(Some(bank_recipient()))
         .reference(s("PO-ONCE-1"));
     let err = merchant_client(&server)

@@ -70,8 +70,8 @@ async fn op_update_integrator_webhook() {
         webhook_url: Some("https://hooks.example.org/kotani".into()),
         webhook_secret: Some(kotanipay::Secret::new("whsec_9f8e7d6c")),
         webhook_events: vec![
-            t::WebhookEvent::TransactionWithdrawalStatusUpdated,
-            t::WebhookEvent::RefundFailed,
+            t::WebhookEventInput::TransactionWithdrawalStatusUpdated,
+            t::WebhookEventInput::RefundFailed,
         ],
     };
     let env = client(&server)
@@ -312,7 +312,7 @@ async fn op_create_crypto_bridge_quote() {
     let body = t::CreateCryptoBridgeQuoteRequest::builder()
         .source_currency("KES")
         .source_amount(5000.0)
-        .crypto_chain(t::Chain::Lightning)
+        .crypto_chain(t::ChainInput::Lightning)
         .crypto_token(t::CryptoBridgeToken::Msat);
     let q = client(&server)
         .create_crypto_bridge_quote()
@@ -616,7 +616,7 @@ async fn op_create_crypto_wallet() {
         .await;
     let body = t::CreateCryptoWalletRequest::builder()
         .name("Treasury")
-        .chain(Some(t::Chain::Polygon));
+        .chain(Some(t::ChainInput::Polygon));
     let w = client(&server)
         .create_crypto_wallet()
         .body(body)
@@ -732,11 +732,11 @@ async fn op_create_customer() {
     let body = t::CreateCustomerRequest::builder()
         .phone_number(Some("+254711222333".to_string()))
         .country_code("KE")
-        .network(Some(t::Network::Mpesa))
+        .network(Some(t::NetworkInput::Mpesa))
         .account_name(Some("Amina Wanjiru".to_string()))
         .first_name(Some("Amina".to_string()))
         .last_name(Some("Wanjiru".to_string()))
-        .id_type(Some(t::IdType::NationalId))
+        .id_type(Some(t::IdTypeInput::NationalId))
         .id_number(Some("28765432".to_string()));
     let c = client(&server).create_customer().body(body).data().await.unwrap();
     m.assert_async().await;
@@ -907,7 +907,7 @@ async fn op_validate_mobile_money_account() {
         .account_type(Some(t::ValidateMobileMoneyAccountRequestAccountType::MobileMoney))
         .phone_number(Some("+254700000002".to_string()))
         .country_code(Some("KE".to_string()))
-        .network(Some(t::Network::Mpesa))
+        .network(Some(t::NetworkInput::Mpesa))
         .account_name(Some("Robert Smith".to_string()));
     let v = client(&server)
         .validate_mobile_money_account()

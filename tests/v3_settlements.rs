@@ -127,7 +127,7 @@ async fn op_create_kyc() {
         .first_name("Wanjiru")
         .last_name("Kimani")
         .dob("1992-06-14")
-        .gender(v3::types::Gender::F)
+        .gender(v3::types::GenderInput::F)
         .country("KE")
         .phone("+254711223344");
     let env = client(&server).create_kyc().body(body).call().await.unwrap();
