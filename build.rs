@@ -106,7 +106,10 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
 
     let mut open = open_enum_tokens(&doc, &open_enums)?;
     for (name, input) in &inputs {
-        let (e, i) = (format_ident!("{}", sanitize(name)), format_ident!("{}", sanitize(input)));
+        let (e, i) = (
+            format_ident!("{}", sanitize(name)),
+            format_ident!("{}", sanitize(input)),
+        );
         open.extend(quote! {
             impl ::std::convert::From<super::types::#i> for #e {
                 fn from(v: super::types::#i) -> Self {
@@ -162,13 +165,18 @@ fn split_request_enums(raw: &mut Value) -> Result<Vec<(String, String)>, String>
     fn refs(v: &Value, schemas: &serde_json::Map<String, Value>, acc: &mut BTreeSet<String>) {
         match v {
             Value::Object(m) => {
-                if let Some(n) = m.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+                if let Some(n) = m
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
                     && acc.insert(n.to_string())
                     && let Some(s) = schemas.get(n)
                 {
                     refs(s, schemas, acc);
                 }
-                m.iter().filter(|(k, _)| *k != "$ref").for_each(|(_, x)| refs(x, schemas, acc));
+                m.iter()
+                    .filter(|(k, _)| *k != "$ref")
+                    .for_each(|(_, x)| refs(x, schemas, acc));
             }
             Value::Array(a) => a.iter().for_each(|x| refs(x, schemas, acc)),
             _ => {}
@@ -189,10 +197,22 @@ fn split_request_enums(raw: &mut Value) -> Result<Vec<(String, String)>, String>
             _ => {}
         }
     }
-    let schemas = raw.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
-    let responses = raw.pointer("/components/responses").cloned().unwrap_or(Value::Null);
+    let schemas = raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let responses = raw
+        .pointer("/components/responses")
+        .cloned()
+        .unwrap_or(Value::Null);
     let (mut response_side, mut request_side) = (BTreeSet::new(), BTreeSet::new());
-    for item in raw.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.values()) {
+    for item in raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
         for method in METHODS {
             let Some(op) = item.get(*method) else { continue };
             if let Some(r) = op.get("responses") {
@@ -207,8 +227,11 @@ fn split_request_enums(raw: &mut Value) -> Result<Vec<(String, String)>, String>
     }
     refs(&responses, &schemas, &mut response_side);
     let is_enum = |n: &String| schemas.get(n).is_some_and(|s| s.get("enum").is_some());
-    let twins: BTreeSet<String> =
-        request_side.iter().filter(|n| response_side.contains(*n) && is_enum(n)).cloned().collect();
+    let twins: BTreeSet<String> = request_side
+        .iter()
+        .filter(|n| response_side.contains(*n) && is_enum(n))
+        .cloned()
+        .collect();
     if twins.is_empty() {
         return Ok(Vec::new());
     }
@@ -220,13 +243,17 @@ fn split_request_enums(raw: &mut Value) -> Result<Vec<(String, String)>, String>
     for name in &twins {
         let twin = format!("{name}Input");
         if comps.contains_key(&twin) {
-            return Err(format!("schema {twin} already exists; it is the name of {name}'s closed request twin"));
+            return Err(format!(
+                "schema {twin} already exists; it is the name of {name}'s closed request twin"
+            ));
         }
         let mut copy = comps[name].clone();
         if let Some(m) = copy.as_object_mut() {
             m.insert(
                 "description".into(),
-                Value::String(format!("`{name}` as a request value: only the values the spec lists.")),
+                Value::String(format!(
+                    "`{name}` as a request value: only the values the spec lists."
+                )),
             );
         }
         comps.insert(twin.clone(), copy);

@@ -557,7 +557,10 @@ fn request_enums_are_closed_and_response_enums_open() {
     assert!(read.is_unknown());
     assert!(v3::types::WebhookEventInput::from_str("a.new.event").is_err());
     let sent = v3::types::WebhookEventInput::from_str("payment.confirmed").unwrap();
-    assert_eq!(v3::types::WebhookEvent::from(sent), v3::types::WebhookEvent::PaymentConfirmed);
+    assert_eq!(
+        v3::types::WebhookEvent::from(sent),
+        v3::types::WebhookEvent::PaymentConfirmed
+    );
     // A request body refuses an unknown value before anything is sent.
     let body = serde_json::json!({"organization": "o", "product_name": "p", "first_name": "f", "last_name": "l",
         "email": "e@x.io", "phone": "+1", "country_code": "KE", "webhook_events": ["a.new.event"]});

@@ -1,5 +1,6 @@
 //! Project tasks: `cargo xtask <command>` (an alias for `cargo run --package xtask --`).
 
+mod contract;
 mod schema;
 mod spec_lint;
 
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// The specs `spec lint` checks by default, relative to the workspace root.
+/// The specs `spec lint` and `contract` use by default, relative to the workspace root.
 const DEFAULT_SPECS: [&str; 2] = ["spec/kotani-v3.yaml", "spec/kutanapay-merchant-v1.yaml"];
 
 #[derive(Parser)]
@@ -25,6 +26,12 @@ enum Command {
         #[command(subcommand)]
         command: SpecCommand,
     },
+    /// Check real traffic (HAR files or live calls) against the specs and the SDK's types.
+    ///
+    /// Exit status: 0 no finding at or above --fail-on, 1 drift (or an expired waiver),
+    /// 2 tool error (bad spec, unreadable HAR, bad arguments), 3 live target unreachable or no
+    /// credentials.
+    Contract(contract::ContractArgs),
 }
 
 #[derive(Subcommand)]
@@ -45,6 +52,7 @@ fn main() -> ExitCode {
         Command::Spec {
             command: SpecCommand::Lint { specs },
         } => spec_lint_command(&specs),
+        Command::Contract(args) => ExitCode::from(contract::run(args, &workspace_root(), &DEFAULT_SPECS)),
     }
 }
 

@@ -1,0 +1,491 @@
+//! The checks of one exchange against the specs, and what accumulates across exchanges
+//! (presence statistics, `x-kotani-inferred` confirmations).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::har::Exchange;
+use super::report::{Kind, Observation, PresenceTable, Source};
+use super::specs::{Match, SpecOp, Specs, path_pointer, url_host, url_path};
+use super::walk::{Seen, ValidatorCache, Walker};
+use crate::schema::{SchemaValidator, deref, escape_token};
+
+/// Tally of one `x-kotani-inferred` item.
+#[derive(Debug)]
+struct InferredTally {
+    family: &'static str,
+    method: String,
+    path: String,
+    reason: String,
+    clean: usize,
+    dirty: usize,
+    source: Source,
+}
+
+/// Checks exchanges one by one and keeps what spans them.
+pub struct Checker<'s> {
+    specs: &'s Specs,
+    validators: Vec<SchemaValidator<'s>>,
+    caches: Vec<ValidatorCache>,
+    pub observations: Vec<Observation>,
+    pub presence: BTreeMap<(String, u16), PresenceTable>,
+    /// (operation id, spec pointer; `""` for the operation itself) → tally.
+    inferred: BTreeMap<(String, String), InferredTally>,
+    pub operations: BTreeMap<(String, String), (String, String)>,
+    pub exchanges: usize,
+    pub matched: usize,
+    pub bodies_missing: usize,
+}
+
+/// A problem found in one exchange, before it becomes an observation.
+struct Found {
+    kind: Kind,
+    pointer: String,
+    instance: String,
+    message: String,
+}
+
+impl<'s> Checker<'s> {
+    pub fn new(specs: &'s Specs) -> Self {
+        Self {
+            specs,
+            validators: specs.specs.iter().map(|s| SchemaValidator::new(&s.doc)).collect(),
+            caches: specs.specs.iter().map(|_| ValidatorCache::default()).collect(),
+            observations: Vec::new(),
+            presence: BTreeMap::new(),
+            inferred: BTreeMap::new(),
+            operations: BTreeMap::new(),
+            exchanges: 0,
+            matched: 0,
+            bodies_missing: 0,
+        }
+    }
+
+    /// Checks one exchange.
+    pub fn check(&mut self, ex: &Exchange) {
+        self.exchanges += 1;
+        let path = url_path(&ex.url);
+        match self.specs.match_request(&ex.method, &path) {
+            Match::Operation(op) => self.check_operation(op, ex),
+            Match::Unmatched { same_path } => {
+                let host = url_host(&ex.url).map(|h| format!(" on {h}")).unwrap_or_default();
+                let mut message = format!("no operation in either spec matches {} {path}{host}", ex.method);
+                if !same_path.is_empty() {
+                    let others: Vec<String> = same_path
+                        .iter()
+                        .map(|o| format!("{} ({})", o.method, o.id))
+                        .collect();
+                    message.push_str(&format!("; the path is documented for {}", others.join(", ")));
+                }
+                self.observations.push(Observation {
+                    kind: Kind::UnmatchedRequest,
+                    family: None,
+                    operation_id: None,
+                    method: ex.method.clone(),
+                    path: path.clone(),
+                    status: (ex.status != 0).then_some(ex.status),
+                    pointer: path_pointer(&path, &ex.method),
+                    instance: String::new(),
+                    message,
+                    source: ex.source.clone(),
+                });
+            }
+        }
+    }
+
+    fn check_operation(&mut self, op: &'s SpecOp, ex: &Exchange) {
+        self.matched += 1;
+        self.operations.insert(
+            (op.family_name().to_owned(), op.id.clone()),
+            (op.method.clone(), op.path.clone()),
+        );
+        if ex.status == 0 {
+            // The capture holds no response (blocked or aborted request).
+            self.bodies_missing += 1;
+            return;
+        }
+        let mut found = Vec::new();
+        let status = ex.status;
+        let doc = self.specs.doc(op);
+        let op_obj = self.specs.op_object(op);
+        let responses = op_obj.get("responses").and_then(Value::as_object);
+        let body_json: Option<Result<Value, String>> = ex
+            .body
+            .as_deref()
+            .filter(|b| !b.iter().all(u8::is_ascii_whitespace))
+            .map(|b| serde_json::from_slice(b).map_err(|e| e.to_string()));
+        let mut documented_2xx = false;
+        let documented = responses.and_then(|r| find_response(r, status)).is_some();
+
+        match responses.and_then(|r| find_response(r, status)) {
+            None => {
+                let listed: Vec<&str> = responses
+                    .map(|r| r.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                found.push(Found {
+                    kind: Kind::UndocumentedStatus,
+                    pointer: format!("/responses/{status}"),
+                    instance: String::new(),
+                    message: format!(
+                        "status {status} is not documented (documented: {})",
+                        listed.join(", ")
+                    ),
+                });
+            }
+            Some((key, response)) => {
+                documented_2xx = (200..300).contains(&status);
+                let base = format!("{}/responses/{}", op.pointer, escape_token(key));
+                let (response, response_ptr) = deref(doc, response, &base).unwrap_or((response, base));
+                let content = response.get("content").and_then(Value::as_object);
+                self.check_body(
+                    op,
+                    ex,
+                    key,
+                    content,
+                    &response_ptr,
+                    body_json.as_ref(),
+                    &mut found,
+                );
+            }
+        }
+
+        // The SDK decodes only documented statuses (others are an unexpected-response error).
+        if let Some(Ok(_)) = &body_json
+            && documented
+            && let Some(Err(failure)) =
+                kotanipay::meta::decode(op.family, &op.id, status, ex.body.as_deref().unwrap_or_default())
+        {
+            let (instance, pointer) = serde_path_to_pointers(&failure.path);
+            let at = if failure.path.is_empty() {
+                "the root".to_owned()
+            } else {
+                format!("`{}`", failure.path)
+            };
+            found.push(Found {
+                kind: Kind::DecodeFailure,
+                pointer,
+                instance,
+                message: format!(
+                    "the SDK's generated type does not decode the body at {at}: {}",
+                    failure.message
+                ),
+            });
+        }
+
+        if let Some(reason) = &op.inferred {
+            let clean = documented_2xx && found.is_empty();
+            self.tally_inferred(op, String::new(), reason, clean, &ex.source);
+        }
+        for f in found {
+            self.observations.push(Observation {
+                kind: f.kind,
+                family: Some(op.family_name()),
+                operation_id: Some(op.id.clone()),
+                method: op.method.clone(),
+                path: op.path.clone(),
+                status: Some(status),
+                pointer: f.pointer,
+                instance: f.instance,
+                message: f.message,
+                source: ex.source.clone(),
+            });
+        }
+    }
+
+    /// Content type and body checks against the documented response `key`.
+    #[allow(clippy::too_many_arguments)]
+    fn check_body(
+        &mut self,
+        op: &'s SpecOp,
+        ex: &Exchange,
+        key: &str,
+        content: Option<&'s Map<String, Value>>,
+        response_ptr: &str,
+        body_json: Option<&Result<Value, String>>,
+        found: &mut Vec<Found>,
+    ) {
+        let content = content.filter(|c| !c.is_empty());
+        let documented: Vec<&str> = content
+            .map(|c| c.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let Some(body) = ex.body.as_deref() else {
+            self.bodies_missing += 1;
+            return;
+        };
+        if body_json.is_none() {
+            // An empty body.
+            if content.is_some() && !matches!(ex.status, 204 | 205 | 304) {
+                found.push(Found {
+                    kind: Kind::SchemaViolation,
+                    pointer: String::new(),
+                    instance: String::new(),
+                    message: format!(
+                        "the body is empty; the spec documents {} for {key}",
+                        documented.join(", ")
+                    ),
+                });
+            }
+            return;
+        }
+        let received = ex.content_type.as_deref().map(media_type);
+        let Some(content) = content else {
+            found.push(Found {
+                kind: Kind::ContentType,
+                pointer: format!("/responses/{}/content", escape_token(key)),
+                instance: String::new(),
+                message: format!(
+                    "the spec documents no body for {key}; got {} ({} bytes)",
+                    received.as_deref().unwrap_or("no Content-Type"),
+                    body.len()
+                ),
+            });
+            return;
+        };
+        let matched = received.as_deref().and_then(|ct| match_media(content, ct));
+        if matched.is_none() {
+            let got = received.clone().unwrap_or_default();
+            found.push(Found {
+                kind: Kind::ContentType,
+                pointer: format!("/responses/{}/content/{}", escape_token(key), escape_token(&got)),
+                instance: String::new(),
+                message: match &received {
+                    Some(ct) => format!(
+                        "{ct} is not documented for {key} (documented: {})",
+                        documented.join(", ")
+                    ),
+                    None => format!(
+                        "the response has no Content-Type (documented: {})",
+                        documented.join(", ")
+                    ),
+                },
+            });
+        }
+        // Validate against the matched JSON media type, or against the documented JSON one when
+        // the body is JSON under another label.
+        let json_media = matched
+            .filter(|(name, _)| is_json(name))
+            .or_else(|| match body_json {
+                Some(Ok(_)) => content
+                    .iter()
+                    .find(|(name, _)| is_json(name))
+                    .map(|(n, m)| (n.as_str(), m)),
+                _ => None,
+            });
+        let Some((media_name, media)) = json_media else {
+            return;
+        };
+        let Some(schema) = media.get("schema") else { return };
+        match body_json {
+            Some(Err(e)) => found.push(Found {
+                kind: Kind::SchemaViolation,
+                pointer: String::new(),
+                instance: String::new(),
+                message: format!("the body is not valid JSON: {e}"),
+            }),
+            Some(Ok(value)) => {
+                let schema_ptr = format!("{response_ptr}/content/{}/schema", escape_token(media_name));
+                let spec = op.spec;
+                let mut walker = Walker::new(
+                    &self.specs.specs[spec].doc,
+                    &self.validators[spec],
+                    &mut self.caches[spec],
+                );
+                walker.walk_body(schema, &schema_ptr, value);
+                let Walker {
+                    issues,
+                    presence,
+                    inferred,
+                    ..
+                } = walker;
+                let table = self.presence.entry((op.id.clone(), ex.status)).or_default();
+                table.samples += 1;
+                for (pointer, seen) in presence {
+                    let counts = table.fields.entry(pointer).or_default();
+                    match seen {
+                        Seen::Present => counts.present += 1,
+                        Seen::Null => counts.null += 1,
+                        Seen::Absent => counts.absent += 1,
+                    }
+                }
+                for hit in inferred {
+                    self.tally_inferred(op, hit.pointer, &hit.reason, hit.clean, &ex.source);
+                }
+                found.extend(issues.into_iter().map(|i| Found {
+                    kind: i.kind,
+                    pointer: i.pointer,
+                    instance: i.instance,
+                    message: i.message,
+                }));
+            }
+            None => {}
+        }
+    }
+
+    fn tally_inferred(&mut self, op: &SpecOp, pointer: String, reason: &str, clean: bool, source: &Source) {
+        let tally = self
+            .inferred
+            .entry((op.id.clone(), pointer))
+            .or_insert_with(|| InferredTally {
+                family: op.family_name(),
+                method: op.method.clone(),
+                path: op.path.clone(),
+                reason: reason.to_owned(),
+                clean: 0,
+                dirty: 0,
+                source: source.clone(),
+            });
+        if clean {
+            tally.clean += 1;
+        } else {
+            tally.dirty += 1;
+        }
+    }
+
+    /// Adds the `inferred_confirmed` observations: inferred items seen only without violations.
+    pub fn finish(&mut self) {
+        for ((op_id, pointer), t) in std::mem::take(&mut self.inferred) {
+            if t.clean == 0 || t.dirty > 0 {
+                continue;
+            }
+            let what = if pointer.is_empty() {
+                "operation".to_owned()
+            } else {
+                format!("schema {pointer}")
+            };
+            self.observations.push(Observation {
+                kind: Kind::InferredConfirmed,
+                family: Some(t.family),
+                operation_id: Some(op_id),
+                method: t.method,
+                path: t.path,
+                status: None,
+                pointer,
+                instance: String::new(),
+                message: format!(
+                    "x-kotani-inferred {what} matched {} response(s) without violations (inferred because: {})",
+                    t.clean, t.reason
+                ),
+                source: t.source,
+            });
+        }
+    }
+}
+
+/// The documented response for a status: exact code, then its range (`4XX`), then `default`.
+fn find_response(responses: &Map<String, Value>, status: u16) -> Option<(&str, &Value)> {
+    let exact = status.to_string();
+    let range = format!("{}XX", status / 100);
+    responses
+        .get_key_value(&exact)
+        .or_else(|| responses.iter().find(|(k, _)| k.eq_ignore_ascii_case(&range)))
+        .or_else(|| responses.get_key_value("default"))
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+/// `Application/JSON; charset=utf-8` → `application/json`.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The documented media type matching `received`: exact, then `type/*`, then `*/*`.
+fn match_media<'c>(content: &'c Map<String, Value>, received: &str) -> Option<(&'c str, &'c Value)> {
+    let main = received.split('/').next().unwrap_or_default();
+    let find = |want: &str| {
+        content
+            .iter()
+            .find(|(k, _)| media_type(k) == want)
+            .map(|(k, v)| (k.as_str(), v))
+    };
+    find(received)
+        .or_else(|| find(&format!("{main}/*")))
+        .or_else(|| find("*/*"))
+}
+
+fn is_json(media: &str) -> bool {
+    let m = media_type(media);
+    m == "application/json" || m.ends_with("+json")
+}
+
+/// `data[3].amount` (serde_path_to_error) → (`/data/3/amount`, `/data/*/amount`).
+pub fn serde_path_to_pointers(path: &str) -> (String, String) {
+    let (mut concrete, mut normal) = (String::new(), String::new());
+    let mut key = String::new();
+    let mut chars = path.chars().peekable();
+    let flush = |key: &mut String, concrete: &mut String, normal: &mut String| {
+        if !key.is_empty() {
+            let t = escape_token(key);
+            concrete.push_str(&format!("/{t}"));
+            normal.push_str(&format!("/{t}"));
+            key.clear();
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => flush(&mut key, &mut concrete, &mut normal),
+            '[' => {
+                flush(&mut key, &mut concrete, &mut normal);
+                let index: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                concrete.push_str(&format!("/{}", escape_token(&index)));
+                normal.push_str("/*");
+            }
+            c => key.push(c),
+        }
+    }
+    flush(&mut key, &mut concrete, &mut normal);
+    (concrete, normal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn serde_paths() {
+        assert_eq!(serde_path_to_pointers(""), (String::new(), String::new()));
+        assert_eq!(
+            serde_path_to_pointers("data[3].amount"),
+            ("/data/3/amount".into(), "/data/*/amount".into())
+        );
+        assert_eq!(
+            serde_path_to_pointers("error_code"),
+            ("/error_code".into(), "/error_code".into())
+        );
+        assert_eq!(
+            serde_path_to_pointers("a.b/c"),
+            ("/a/b~1c".into(), "/a/b~1c".into())
+        );
+    }
+
+    #[test]
+    fn responses_and_media() {
+        let r = json!({"200": 1, "4XX": 2, "default": 3});
+        let r = r.as_object().unwrap();
+        assert_eq!(find_response(r, 200).unwrap().0, "200");
+        assert_eq!(find_response(r, 404).unwrap().0, "4XX");
+        assert_eq!(find_response(r, 503).unwrap().0, "default");
+        let no_default = json!({"200": 1, "4xx": 2});
+        assert!(find_response(no_default.as_object().unwrap(), 500).is_none());
+        assert_eq!(
+            find_response(no_default.as_object().unwrap(), 401).unwrap().0,
+            "4xx"
+        );
+        let c = json!({"application/json": {}, "text/*": {}});
+        let c = c.as_object().unwrap();
+        assert_eq!(
+            match_media(c, &media_type("Application/JSON; charset=utf-8"))
+                .unwrap()
+                .0,
+            "application/json"
+        );
+        assert_eq!(match_media(c, "text/html").unwrap().0, "text/*");
+        assert!(match_media(c, "image/png").is_none());
+        assert!(is_json("application/problem+json"));
+    }
+}
