@@ -981,8 +981,18 @@ fn table_tokens(ops: &[Op], module: &str) -> TokenStream {
             }
         }
     });
+    // (operationId, index into OPERATIONS), sorted by id for binary search.
+    let mut by_id: Vec<(&str, usize)> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i))
+        .collect();
+    by_id.sort();
+    let (ids, idx): (Vec<&str>, Vec<usize>) = by_id.into_iter().unzip();
     quote! {
         /// Every operation of this family, as the spec describes it (literal paths first).
         pub static OPERATIONS: &[crate::meta::OperationMeta] = &[ #(#rows),* ];
+        /// `(operationId, index into OPERATIONS)`, sorted by operationId.
+        pub(crate) static OPERATIONS_BY_ID: &[(&str, usize)] = &[ #((#ids, #idx)),* ];
     }
 }

@@ -121,11 +121,12 @@ pub fn operations() -> impl Iterator<Item = &'static OperationMeta> {
 
 /// Looks an operation up by family and operationId.
 pub fn operation(family: Family, id: &str) -> Option<&'static OperationMeta> {
-    let table = match family {
-        Family::V3 => crate::v3::OPERATIONS,
-        Family::Merchant => crate::merchant::OPERATIONS,
+    let (table, by_id) = match family {
+        Family::V3 => (crate::v3::OPERATIONS, crate::v3::OPERATIONS_BY_ID),
+        Family::Merchant => (crate::merchant::OPERATIONS, crate::merchant::OPERATIONS_BY_ID),
     };
-    table.iter().find(|o| o.id == id)
+    let i = by_id.binary_search_by(|(k, _)| (*k).cmp(id)).ok()?;
+    table.get(by_id[i].1)
 }
 
 impl OperationMeta {

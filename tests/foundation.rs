@@ -567,3 +567,21 @@ fn request_enums_are_closed_and_response_enums_open() {
     assert!(serde_json::from_value::<v3::types::CreateIntegratorRequest>(body).is_err());
     assert!(merchant::types::TransactionStatusInput::from_str("on_hold").is_err());
 }
+
+#[test]
+fn every_operation_is_found_by_its_id() {
+    use kotanipay::meta::{Family, operation, operations};
+    for op in operations() {
+        assert_eq!(
+            operation(op.family, op.id).map(|o| o.path),
+            Some(op.path),
+            "{}",
+            op.id
+        );
+    }
+    assert!(
+        operation(Family::V3, "create_api_key").is_none(),
+        "ids are per family"
+    );
+    assert!(operation(Family::Merchant, "").is_none());
+}
