@@ -17,6 +17,7 @@ mod redact;
 pub mod retry;
 mod secret;
 pub mod v3;
+pub mod webhook;
 
 pub use auth::session::{FileTokenStore, MemoryTokenStore, Session, TokenStore, Tokens};
 pub use call::{Envelope, Operation};

@@ -1,0 +1,557 @@
+//! A strict JSON scanner that re-emits values the way JavaScript's `JSON.stringify` writes them.
+//!
+//! Kotani signs `JSON.stringify({event, data})` computed by its (Node.js) sender, not the raw
+//! body. To check that MAC we must reproduce the sender's bytes from what arrived:
+//!
+//! - objects and arrays compact, members in the order received;
+//! - strings (and keys) decoded from their JSON escapes, then re-escaped as `JSON.stringify`
+//!   does: `"` and `\` escaped, `\b \f \n \r \t`, other C0 controls as `\u00xx` (lowercase hex),
+//!   lone surrogates as `\udxxx`, everything else (including `/`, DEL, U+2028 and all non-ASCII)
+//!   written raw as UTF-8;
+//! - numbers as the text received (a JavaScript sender already wrote them in its own shortest
+//!   form; reformatting through `f64` could only lose that);
+//! - `true`, `false`, `null`.
+//!
+//! The scanner is strict RFC 8259 (UTF-8 only, no BOM, no trailing commas, no comments, no
+//! leading zeros), refuses nesting deeper than [`MAX_DEPTH`] and refuses **duplicate keys** in
+//! any object. `JSON.parse` would keep the last value in the first key's position, but
+//! `JSON.stringify` can never produce a duplicate key, so a genuine delivery never contains one;
+//! refusing them removes any chance that this scanner and `serde_json` read the same bytes
+//! differently. It is iterative in everything but nesting (bounded by [`MAX_DEPTH`]) and never
+//! panics.
+//!
+//! A second rendering mode ([`Mode::Lossy`]) writes the same value with lone surrogates replaced
+//! by U+FFFD, so that `serde_json` (which refuses lone surrogates) can build typed payloads from
+//! exactly the structure that was verified.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// Deepest nesting of arrays/objects accepted in a whole body (the top-level object counts).
+///
+/// Well below `serde_json`'s own limit (127), so that whatever passes here also parses there.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// How strings are written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    /// Byte-exact `JSON.stringify`.
+    Js,
+    /// Like `Js`, but a lone surrogate becomes U+FFFD (for `serde_json`).
+    Lossy,
+}
+
+/// Why a body is not acceptable JSON. `at` is a byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub(crate) at: usize,
+    pub(crate) what: &'static str,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.at)
+    }
+}
+
+/// One member of the top-level object.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    /// The key, decoded (lossy for lone surrogates: only used for matching well-known names).
+    pub(crate) key: String,
+    /// Where the value's text is in the body.
+    pub(crate) span: Range<usize>,
+    /// The value written as `JSON.stringify` writes it.
+    pub(crate) js: Vec<u8>,
+}
+
+/// Scans a whole body that must be one JSON object; returns its members in order.
+///
+/// `Ok(None)` means the body is valid JSON but not an object.
+pub(crate) fn top_level_members(body: &[u8]) -> Result<Option<Vec<Member>>, SyntaxError> {
+    let mut p = Parser::new(body)?;
+    p.skip_ws();
+    if p.peek() != Some(b'{') {
+        // Validate the rest so that "not JSON" and "JSON but not an object" stay distinct.
+        let mut sink = Vec::new();
+        p.value(&mut sink, Mode::Js, 0)?;
+        p.end()?;
+        return Ok(None);
+    }
+    p.pos += 1;
+    let mut members = Vec::new();
+    let mut seen = HashSet::new();
+    p.skip_ws();
+    if p.peek() == Some(b'}') {
+        p.pos += 1;
+        p.end()?;
+        return Ok(Some(members));
+    }
+    loop {
+        p.skip_ws();
+        let key_at = p.pos;
+        let mut key_js = Vec::new();
+        p.string(&mut key_js, Mode::Js)?;
+        if !seen.insert(key_js) {
+            return Err(SyntaxError {
+                at: key_at,
+                what: "duplicate key",
+            });
+        }
+        let mut key_lossy = Vec::new();
+        Parser::at(body, key_at).string(&mut key_lossy, Mode::Lossy)?;
+        p.skip_ws();
+        p.expect(b':', "expected `:`")?;
+        p.skip_ws();
+        let start = p.pos;
+        let mut js = Vec::new();
+        p.value(&mut js, Mode::Js, 1)?;
+        members.push(Member {
+            key: unquote(&key_lossy),
+            span: start..p.pos,
+            js,
+        });
+        p.skip_ws();
+        match p.next_byte() {
+            Some(b',') => continue,
+            Some(b'}') => break,
+            _ => return Err(p.err_before("expected `,` or `}`")),
+        }
+    }
+    p.end()?;
+    Ok(Some(members))
+}
+
+/// Re-emits one complete JSON text (a whole body, or a span found by [`top_level_members`]).
+///
+/// `depth` is the nesting level the text sits at in its body.
+pub(crate) fn render(text: &[u8], mode: Mode, depth: usize) -> Result<Vec<u8>, SyntaxError> {
+    let mut p = Parser::new(text)?;
+    let mut out = Vec::with_capacity(text.len());
+    p.skip_ws();
+    p.value(&mut out, mode, depth)?;
+    p.end()?;
+    Ok(out)
+}
+
+/// The content of a rendered string (`"..."` → `...`), lossily as a Rust string.
+fn unquote(rendered: &[u8]) -> String {
+    // A rendered string is `"` + valid UTF-8 + `"`; the escapes inside do not matter for the
+    // well-known keys we look for, which contain none.
+    let inner = rendered
+        .get(1..rendered.len().saturating_sub(1))
+        .unwrap_or_default();
+    String::from_utf8_lossy(inner).into_owned()
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(s: &'a [u8]) -> Result<Self, SyntaxError> {
+        if let Err(e) = std::str::from_utf8(s) {
+            return Err(SyntaxError {
+                at: e.valid_up_to(),
+                what: "invalid UTF-8",
+            });
+        }
+        Ok(Parser { s, pos: 0 })
+    }
+
+    /// A parser over already-validated text.
+    fn at(s: &'a [u8], pos: usize) -> Self {
+        Parser { s, pos }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn next_byte(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn err(&self, what: &'static str) -> SyntaxError {
+        SyntaxError { at: self.pos, what }
+    }
+
+    fn err_before(&self, what: &'static str) -> SyntaxError {
+        SyntaxError {
+            at: self.pos.saturating_sub(1),
+            what,
+        }
+    }
+
+    fn expect(&mut self, b: u8, what: &'static str) -> Result<(), SyntaxError> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.err(what))
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Only whitespace may follow the value.
+    fn end(&mut self) -> Result<(), SyntaxError> {
+        self.skip_ws();
+        if self.pos == self.s.len() {
+            Ok(())
+        } else {
+            Err(self.err("trailing characters after the JSON value"))
+        }
+    }
+
+    fn value(&mut self, out: &mut Vec<u8>, mode: Mode, depth: usize) -> Result<(), SyntaxError> {
+        match self.peek() {
+            None => Err(self.err("unexpected end of input")),
+            Some(b'{') => self.object(out, mode, depth + 1),
+            Some(b'[') => self.array(out, mode, depth + 1),
+            Some(b'"') => self.string(out, mode),
+            Some(b't') => self.literal(out, b"true"),
+            Some(b'f') => self.literal(out, b"false"),
+            Some(b'n') => self.literal(out, b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(out),
+            Some(_) => Err(self.err("expected a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, out: &mut Vec<u8>, word: &'static [u8]) -> Result<(), SyntaxError> {
+        if self.s.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            out.extend_from_slice(word);
+            Ok(())
+        } else {
+            Err(self.err("invalid literal"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// RFC 8259 `number`, copied as received.
+    fn number(&mut self, out: &mut Vec<u8>) -> Result<(), SyntaxError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(self.err("leading zero in a number"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.err("invalid number: digits expected after `.`"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("invalid number: digits expected in the exponent"));
+            }
+        }
+        out.extend_from_slice(&self.s[start..self.pos]);
+        Ok(())
+    }
+
+    fn array(&mut self, out: &mut Vec<u8>, mode: Mode, depth: usize) -> Result<(), SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        self.pos += 1; // `[`
+        out.push(b'[');
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            out.push(b']');
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            self.value(out, mode, depth)?;
+            self.skip_ws();
+            match self.next_byte() {
+                Some(b',') => out.push(b','),
+                Some(b']') => {
+                    out.push(b']');
+                    return Ok(());
+                }
+                _ => return Err(self.err_before("expected `,` or `]`")),
+            }
+        }
+    }
+
+    fn object(&mut self, out: &mut Vec<u8>, mode: Mode, depth: usize) -> Result<(), SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        self.pos += 1; // `{`
+        out.push(b'{');
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            out.push(b'}');
+            return Ok(());
+        }
+        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        loop {
+            self.skip_ws();
+            let key_at = self.pos;
+            let key_start = out.len();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            // Keys are compared in their JS rendering, which is one-to-one with the decoded
+            // UTF-16 key, so `"a"` and `"\u0061"` are the same key, as in JavaScript.
+            let mut key_js = Vec::new();
+            Parser::at(self.s, key_at).string(&mut key_js, Mode::Js)?;
+            self.string(out, mode)?;
+            if !seen.insert(key_js) {
+                return Err(SyntaxError {
+                    at: key_at,
+                    what: "duplicate key",
+                });
+            }
+            debug_assert!(out.len() > key_start);
+            self.skip_ws();
+            self.expect(b':', "expected `:`")?;
+            out.push(b':');
+            self.skip_ws();
+            self.value(out, mode, depth)?;
+            self.skip_ws();
+            match self.next_byte() {
+                Some(b',') => out.push(b','),
+                Some(b'}') => {
+                    out.push(b'}');
+                    return Ok(());
+                }
+                _ => return Err(self.err_before("expected `,` or `}`")),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
+        let mut v = 0u32;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(b @ b'0'..=b'9') => b - b'0',
+                Some(b @ b'a'..=b'f') => b - b'a' + 10,
+                Some(b @ b'A'..=b'F') => b - b'A' + 10,
+                _ => return Err(self.err("invalid \\u escape")),
+            };
+            self.pos += 1;
+            v = v * 16 + u32::from(d);
+        }
+        Ok(v)
+    }
+
+    /// A string, decoded and re-escaped.
+    fn string(&mut self, out: &mut Vec<u8>, mode: Mode) -> Result<(), SyntaxError> {
+        self.expect(b'"', "expected a string")?;
+        out.push(b'"');
+        loop {
+            // Copy a run of plain bytes. The input is valid UTF-8 and `"`/`\` never occur inside
+            // a multi-byte sequence, so the run is whole characters.
+            let run = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.extend_from_slice(&self.s[run..self.pos]);
+            match self.next_byte() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    out.push(b'"');
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    let esc = self.next_byte();
+                    let unit = match esc {
+                        Some(b'"') => 0x22,
+                        Some(b'\\') => 0x5c,
+                        Some(b'/') => 0x2f,
+                        Some(b'b') => 0x08,
+                        Some(b'f') => 0x0c,
+                        Some(b'n') => 0x0a,
+                        Some(b'r') => 0x0d,
+                        Some(b't') => 0x09,
+                        Some(b'u') => {
+                            let u = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&u) {
+                                // A high surrogate pairs only with an escaped low surrogate
+                                // right after it (raw UTF-8 cannot encode surrogates).
+                                let save = self.pos;
+                                if self.s.get(self.pos..self.pos + 2) == Some(b"\\u") {
+                                    self.pos += 2;
+                                    let lo = self.hex4()?;
+                                    if (0xDC00..0xE000).contains(&lo) {
+                                        0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00)
+                                    } else {
+                                        self.pos = save;
+                                        u
+                                    }
+                                } else {
+                                    u
+                                }
+                            } else {
+                                u
+                            }
+                        }
+                        _ => return Err(self.err_before("invalid escape")),
+                    };
+                    emit(out, unit, mode);
+                }
+                Some(_) => return Err(self.err_before("control character in a string")),
+            }
+        }
+    }
+}
+
+/// Writes one code point (or lone surrogate) as `JSON.stringify` does.
+fn emit(out: &mut Vec<u8>, cp: u32, mode: Mode) {
+    match cp {
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x09 => out.extend_from_slice(b"\\t"),
+        0x0a => out.extend_from_slice(b"\\n"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        0x0d => out.extend_from_slice(b"\\r"),
+        0x22 => out.extend_from_slice(b"\\\""),
+        0x5c => out.extend_from_slice(b"\\\\"),
+        c if c < 0x20 => push_u_escape(out, c),
+        c if (0xD800..0xE000).contains(&c) => match mode {
+            Mode::Js => push_u_escape(out, c),
+            Mode::Lossy => out.extend_from_slice("\u{FFFD}".as_bytes()),
+        },
+        c => {
+            // Every other value reaching here is a valid scalar value (< 0x110000, not a
+            // surrogate); the fallback is unreachable but keeps this total.
+            let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+}
+
+fn push_u_escape(out: &mut Vec<u8>, c: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"\\u");
+    for shift in [12u32, 8, 4, 0] {
+        out.push(HEX[((c >> shift) & 0xf) as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn js(s: &str) -> String {
+        String::from_utf8(render(s.as_bytes(), Mode::Js, 0).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn compact_in_received_order() {
+        assert_eq!(
+            js(" { \"b\" : 1 , \"a\" : [ 1 , { } , [ ] ] } "),
+            r#"{"b":1,"a":[1,{},[]]}"#
+        );
+    }
+
+    #[test]
+    fn numbers_kept_as_text() {
+        assert_eq!(js("[1.50, 1e3, -0, 1E+21, 0.1]"), "[1.50,1e3,-0,1E+21,0.1]");
+    }
+
+    #[test]
+    fn strings_escaped_like_json_stringify() {
+        assert_eq!(
+            js(r#""\/\u00e9\u0001\u001F\b\f\n\r\t\"\\\u2028\u007f""#),
+            "\"/é\\u0001\\u001f\\b\\f\\n\\r\\t\\\"\\\\\u{2028}\u{7f}\""
+        );
+        assert_eq!(js(r#""\ud83d\ude00""#), "\"😀\"");
+        assert_eq!(js(r#""\uD800x""#), r#""\ud800x""#);
+        assert_eq!(js(r#""\udc00\ud800""#), r#""\udc00\ud800""#);
+        assert_eq!(js(r#""\ud800\u0041""#), r#""\ud800A""#);
+        let lossy = render(br#""\ud800""#, Mode::Lossy, 0).unwrap();
+        assert_eq!(lossy, "\"\u{FFFD}\"".as_bytes());
+    }
+
+    #[test]
+    fn rejects_bad_json() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "1e",
+            "+1",
+            "\"\u{1}\"",
+            "tru",
+            "nul",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "{\"a\" 1}",
+            "[1 2]",
+            "1 2",
+            "\u{feff}{}",
+            "{'a':1}",
+            "NaN",
+            "{\"a\":1,\"\\u0061\":2}",
+        ] {
+            assert!(render(bad.as_bytes(), Mode::Js, 0).is_err(), "{bad:?}");
+        }
+        assert!(render(b"\"\xff\"", Mode::Js, 0).is_err());
+    }
+
+    #[test]
+    fn depth_is_limited() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(render(ok.as_bytes(), Mode::Js, 0).is_ok());
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            render(deep.as_bytes(), Mode::Js, 0).unwrap_err().what,
+            "nesting too deep"
+        );
+    }
+
+    #[test]
+    fn top_level() {
+        let m = top_level_members(br#"{"event":"x","data":{"a":[1,2]},"signature":"s"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[1].key, "data");
+        assert_eq!(m[1].js, br#"{"a":[1,2]}"#);
+        assert!(top_level_members(b"[1]").unwrap().is_none());
+        assert!(top_level_members(br#"{"a":1,"a":2}"#).is_err());
+    }
+}
