@@ -32,7 +32,13 @@ enum Command {
     /// 2 tool error (bad spec, unreadable HAR, bad arguments), 3 live target unreachable or no
     /// credentials.
     Contract(contract::ContractArgs),
+    /// Measure the SDK: per-request overhead against plain reqwest, signing, webhook
+    /// verification, the contract check (`bench build`: build cost). Writes
+    /// target/bench/report.json.
+    Bench(bench::BenchArgs),
 }
+
+mod bench;
 
 #[derive(Subcommand)]
 enum SpecCommand {
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
             command: SpecCommand::Lint { specs },
         } => spec_lint_command(&specs),
         Command::Contract(args) => ExitCode::from(contract::run(args, &workspace_root(), &DEFAULT_SPECS)),
+        Command::Bench(args) => bench::run(args, &workspace_root()),
     }
 }
 
