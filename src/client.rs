@@ -208,13 +208,13 @@ impl V3Builder {
             (None, None) => Environment::Sandbox.base_url().to_string(),
         };
         let base = check_base_url(&raw)?;
-        let inner = Inner(Arc::new(Shared {
-            family: Family::V3,
-            cred: self.cred.unwrap_or(Cred::None),
-            signing: self.signing,
-            retry: self.common.retry.clone(),
-            log_bodies: self.common.log_bodies,
-        }));
+        let inner = Inner(Arc::new(Shared::new(
+            Family::V3,
+            self.cred.unwrap_or(Cred::None),
+            self.signing,
+            self.common.retry.clone(),
+            self.common.log_bodies,
+        )));
         Ok(crate::v3::Client::new_with_client(
             &base,
             self.common.http()?,
@@ -260,13 +260,13 @@ impl MerchantBuilder {
             Error::config("the KutanaPay merchant API has no published base URL: set one with base_url() or KUTANAPAY_BASE_URL")
         })?;
         let base = check_base_url(&raw)?;
-        let inner = Inner(Arc::new(Shared {
-            family: Family::Merchant,
-            cred: self.key.map(Cred::Static).unwrap_or(Cred::None),
-            signing: None,
-            retry: self.common.retry.clone(),
-            log_bodies: self.common.log_bodies,
-        }));
+        let inner = Inner(Arc::new(Shared::new(
+            Family::Merchant,
+            self.key.map(Cred::Static).unwrap_or(Cred::None),
+            None,
+            self.common.retry.clone(),
+            self.common.log_bodies,
+        )));
         Ok(crate::merchant::Client::new_with_client(
             &base,
             self.common.http()?,
@@ -328,7 +328,7 @@ impl crate::v3::Client {
 
     /// A client sharing this one's HTTP client and base URL, with changed settings.
     fn derive(&self, change: impl FnOnce(Shared) -> Shared) -> Self {
-        let inner = Inner(Arc::new(change(self.inner.0.as_ref().clone())));
+        let inner = Inner(Arc::new(self.inner.0.with(change)));
         Self::new_with_client(&self.baseurl, self.client.clone(), inner)
     }
 }

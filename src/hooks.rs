@@ -39,6 +39,48 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     /// Log request and response bodies (secrets redacted) at DEBUG, target `kotanipay::body`.
     pub log_bodies: bool,
+    /// The header value of a `Cred::Static` credential, built once (sensitive). Derived from
+    /// `cred`: build `Shared` with [`Shared::new`] or [`Shared::with`] to keep them in step.
+    pub static_header: Option<HeaderValue>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        family: Family,
+        cred: Cred,
+        signing: Option<SecretString>,
+        retry: RetryPolicy,
+        log_bodies: bool,
+    ) -> Self {
+        let static_header = match &cred {
+            Cred::Static(s) => credential_header(family, s.expose_secret()),
+            _ => None,
+        };
+        Shared {
+            family,
+            cred,
+            signing,
+            retry,
+            log_bodies,
+            static_header,
+        }
+    }
+
+    /// The same settings with some changed (the credential header follows the credential).
+    pub(crate) fn with(&self, change: impl FnOnce(Shared) -> Shared) -> Self {
+        let s = change(self.clone());
+        Shared::new(s.family, s.cred, s.signing, s.retry, s.log_bodies)
+    }
+}
+
+fn credential_header(family: Family, secret: &str) -> Option<HeaderValue> {
+    let prefix = match family {
+        Family::V3 => "Bearer ",
+        Family::Merchant => "",
+    };
+    let mut v = HeaderValue::from_str(&format!("{prefix}{secret}")).ok()?;
+    v.set_sensitive(true);
+    Some(v)
 }
 
 impl fmt::Debug for Inner {
@@ -143,9 +185,9 @@ async fn apply_credential(
     ctx: &RefreshContext<'_>,
 ) -> Result<Option<u64>, crate::Error> {
     let want = meta.map_or(Credential::Standard, |m| m.credential);
-    let (header, prefix) = match inner.0.family {
-        Family::V3 => (AUTHORIZATION, "Bearer "),
-        Family::Merchant => (HeaderName::from_static("x-api-key"), ""),
+    let header = match inner.0.family {
+        Family::V3 => AUTHORIZATION,
+        Family::Merchant => HeaderName::from_static("x-api-key"),
     };
     if want == Credential::None {
         return Ok(None);
@@ -156,7 +198,15 @@ async fn apply_credential(
     }
     let (secret, generation) = match (&inner.0.cred, want) {
         (Cred::None, _) => return Ok(None),
-        (Cred::Static(s), _) => (s.clone(), None),
+        (Cred::Static(_), _) => {
+            let v = inner
+                .0
+                .static_header
+                .clone()
+                .ok_or_else(|| crate::Error::config("the credential is not a valid HTTP header value"))?;
+            req.headers_mut().insert(header, v);
+            return Ok(None);
+        }
         (Cred::Session(s), Credential::RefreshToken) => match s.refresh_token().await {
             Some(t) => (t, None),
             None => return Ok(None),
@@ -166,9 +216,8 @@ async fn apply_credential(
             (t, Some(g))
         }
     };
-    let mut v = HeaderValue::from_str(&format!("{prefix}{}", secret.expose_secret()))
-        .map_err(|_| crate::Error::config("the credential is not a valid HTTP header value"))?;
-    v.set_sensitive(true);
+    let v = credential_header(inner.0.family, secret.expose_secret())
+        .ok_or_else(|| crate::Error::config("the credential is not a valid HTTP header value"))?;
     req.headers_mut().insert(header, v);
     Ok(generation)
 }
@@ -245,17 +294,20 @@ pub(crate) async fn exec(
     let ctx = refresh_ctx(http, baseurl, inner);
     let mut refreshed = false;
     let mut attempt: u32 = 0;
-    let mut original = Some(request);
-    let template = original.as_ref().and_then(|r| r.try_clone());
+    let has_session = matches!(inner.0.cred, Cred::Session(_));
+    let mut next = Some(request);
     loop {
         attempt += 1;
-        // A request whose body cannot be cloned (a stream) is sent once: `can_repeat` is false.
-        let Some(mut req) = template
-            .as_ref()
-            .and_then(Request::try_clone)
-            .or_else(|| original.take())
-        else {
-            unreachable!("a request that cannot be cloned is never repeated")
+        let Some(mut req) = next.take() else {
+            unreachable!("every repeat is given its own copy of the request")
+        };
+        // A copy for a possible next attempt, taken before credentials and signature go on, and
+        // only when there can be one (retries, or a session that may refresh after a 401). A
+        // request whose body cannot be copied (a stream) is sent once.
+        let spare = if may_repeat || (has_session && !refreshed) {
+            req.try_clone()
+        } else {
+            None
         };
         let generation = match apply_credential(&mut req, meta, inner, &ctx).await {
             Ok(g) => g,
@@ -293,7 +345,7 @@ pub(crate) async fn exec(
         }
         span.in_scope(|| tracing::debug!(target: "kotanipay", ok = result.is_ok(), "attempt finished"));
         record(|s| s.attempts = attempt);
-        let can_repeat = template.is_some() && may_repeat && attempt < policy.max_attempts;
+        let can_repeat = spare.is_some() && may_repeat && attempt < policy.max_attempts;
         match result {
             Ok(resp) => {
                 let status = resp.status();
@@ -309,13 +361,14 @@ pub(crate) async fn exec(
                 });
                 if status == StatusCode::UNAUTHORIZED
                     && !refreshed
-                    && template.is_some()
+                    && spare.is_some()
                     && let (Cred::Session(session), Some(g)) = (&inner.0.cred, generation)
                 {
                     refreshed = true;
                     match session.refresh_after_401(g, &ctx).await {
                         Ok(()) => {
                             attempt -= 1;
+                            next = spare;
                             continue;
                         }
                         Err(_) => {
@@ -346,6 +399,7 @@ pub(crate) async fn exec(
                     if policy.fits(started, wait) {
                         tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
                         tokio::time::sleep(wait).await;
+                        next = spare;
                         continue;
                     }
                 }
@@ -357,6 +411,7 @@ pub(crate) async fn exec(
                     if policy.fits(started, wait) {
                         tracing::debug!(target: "kotanipay", timeout = e.is_timeout(), "retrying after a transport error");
                         tokio::time::sleep(wait).await;
+                        next = spare;
                         continue;
                     }
                 }
