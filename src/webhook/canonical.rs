@@ -24,6 +24,7 @@
 //! by U+FFFD, so that `serde_json` (which refuses lone surrogates) can build typed payloads from
 //! exactly the structure that was verified.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -319,7 +320,7 @@ impl<'a> Parser<'a> {
             out.push(b'}');
             return Ok(());
         }
-        let mut seen: HashSet<Vec<u8>> = HashSet::new();
+        let mut seen: HashSet<Cow<'a, [u8]>> = HashSet::new();
         loop {
             self.skip_ws();
             let key_at = self.pos;
@@ -327,11 +328,19 @@ impl<'a> Parser<'a> {
             if self.peek() != Some(b'"') {
                 return Err(self.err("expected a string key"));
             }
-            // Keys are compared in their JS rendering, which is one-to-one with the decoded
-            // UTF-16 key, so `"a"` and `"\u0061"` are the same key, as in JavaScript.
-            let mut key_js = Vec::new();
-            Parser::at(self.s, key_at).string(&mut key_js, Mode::Js)?;
             self.string(out, mode)?;
+            // Keys are compared in their JS rendering, which is one-to-one with the decoded
+            // UTF-16 key, so `"a"` and `"\u0061"` are the same key, as in JavaScript. A key
+            // without a backslash is its own JS rendering (strict JSON has no raw control
+            // characters), so it is borrowed; only escaped keys are rendered.
+            let raw = &self.s[key_at..self.pos];
+            let key_js = if raw.contains(&b'\\') {
+                let mut k = Vec::new();
+                Parser::at(self.s, key_at).string(&mut k, Mode::Js)?;
+                Cow::Owned(k)
+            } else {
+                Cow::Borrowed(raw)
+            };
             if !seen.insert(key_js) {
                 return Err(SyntaxError {
                     at: key_at,

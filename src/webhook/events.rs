@@ -810,19 +810,24 @@ fn typed<T: for<'de> Deserialize<'de>>(data: &Value, wrap: fn(T) -> V3Payload) -
 impl V3Payload {
     /// Types `data` by event name.
     pub fn from_parts(event: &str, data: Value) -> Self {
+        Self::from_ref(event, &data)
+    }
+
+    /// Types `data` by event name, copying it only for the variants that keep raw JSON.
+    pub(crate) fn from_ref(event: &str, d: &Value) -> Self {
         use V3Payload as P;
-        let d = &data;
+        let data = || d.clone();
         let parsed = match event {
             "transaction.status.updated" => {
-                return P::TransactionStatusUpdated(TransactionCallback::from_value(data));
+                return P::TransactionStatusUpdated(TransactionCallback::from_value(data()));
             }
             "transaction.deposit.status.updated" => typed(d, P::DepositStatusUpdated),
             "transaction.withdrawal.status.updated" => typed(d, P::WithdrawalStatusUpdated),
             "transaction.onramp.status.updated" => typed(d, P::OnrampStatusUpdated),
             "transaction.offramp.status.updated" => typed(d, P::OfframpStatusUpdated),
-            "payment.confirmed" => return P::PaymentConfirmed(data),
-            "kyc.status.changed" => return P::KycStatusChanged(data),
-            "system.event" => return P::SystemEvent(data),
+            "payment.confirmed" => return P::PaymentConfirmed(data()),
+            "kyc.status.changed" => return P::KycStatusChanged(data()),
+            "system.event" => return P::SystemEvent(data()),
             "refund.lightning.invoice_needed" => typed(d, P::RefundLightningInvoiceNeeded),
             "refund.completed" => typed(d, P::RefundCompleted),
             "refund.failed" => typed(d, P::RefundFailed),
@@ -839,7 +844,7 @@ impl V3Payload {
             "settlement.batch.consolidated" => typed(d, P::SettlementBatchConsolidated),
             _ => None,
         };
-        parsed.unwrap_or(P::Unknown(data))
+        parsed.unwrap_or_else(|| P::Unknown(data()))
     }
 
     /// Whether this is the `Unknown` variant.

@@ -130,10 +130,10 @@ impl Verifier {
             ));
         }
         let data = match &parsed.data {
-            Some(span) => value_at(body, span, 1)?,
+            Some(span) => verified_value_at(body, span)?,
             None => Value::Null,
         };
-        let payload = V3Payload::from_parts(&parsed.event, data.clone());
+        let payload = V3Payload::from_ref(&parsed.event, &data);
         Ok(V3Event {
             name: parsed.event,
             integrator: headers.integrator.map(|s| s.trim().to_string()),
@@ -192,6 +192,16 @@ fn string_at(body: &[u8], span: &Range<usize>) -> Option<String> {
     match serde_json::from_slice(&lossy).ok()? {
         Value::String(s) => Some(s),
         _ => None,
+    }
+}
+
+/// The value at `span` of a body the canonical parser has already accepted: serde_json reads it
+/// as it is (one pass, no copy), except for lone surrogate escapes, which it refuses; only then
+/// is the lossy copy rendered.
+fn verified_value_at(body: &[u8], span: &Range<usize>) -> Result<Value, WebhookError> {
+    match body.get(span.clone()).map(serde_json::from_slice) {
+        Some(Ok(v)) => Ok(v),
+        _ => value_at(body, span, 1),
     }
 }
 
