@@ -8,6 +8,7 @@ pub mod client;
 pub mod error;
 #[doc(hidden)]
 pub mod hooks;
+pub mod jsjson;
 pub mod merchant;
 pub mod meta;
 #[cfg(feature = "mock")]
