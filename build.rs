@@ -68,8 +68,13 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
     let _: openapiv3::OpenAPI =
         serde_norway::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let inputs = split_request_enums(&mut raw)?;
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(raw.clone()).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    // Progenitor sees every operation's success as one `2XX` response: a server may answer
+    // 200, 201 or 202 for the same operation (NestJS answers POSTs with 201), and each is
+    // decoded with the success schema. The documented statuses stay in the tables.
+    let mut for_progenitor = raw.clone();
+    collapse_success_statuses(&mut for_progenitor);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(for_progenitor)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     let doc = Doc { raw: &raw };
     let ops = doc.operations()?;
     let open_enums = doc.open_enums(&ops)?;
@@ -149,6 +154,46 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
     let out = prettyplease::unparse(&file);
     fs::write(out_dir.join(family.out), out).map_err(|e| format!("cannot write output: {e}"))?;
     Ok(())
+}
+
+/// Replaces the documented 2xx responses of every operation by one `2XX` response with the
+/// same content (the operations check has already made sure they share one schema).
+fn collapse_success_statuses(raw: &mut Value) {
+    let Some(paths) = raw.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(responses) = item
+                .get_mut(*method)
+                .and_then(|op| op.get_mut("responses"))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let success: Vec<String> = responses.keys().filter(|k| k.starts_with('2')).cloned().collect();
+            let mut first = None;
+            for k in success {
+                let r = responses.remove(&k);
+                if first.is_none() {
+                    first = r;
+                }
+            }
+            if let Some(r) = first {
+                responses.insert("2XX".into(), r);
+            }
+        }
+    }
+}
+
+/// The status the built-in mock answers an operation with: 201 or 202 when the spec documents
+/// one (what the real servers send for creations), else the lowest documented 2xx.
+fn mock_status(documented: &[u16]) -> u16 {
+    [201, 202]
+        .into_iter()
+        .find(|s| documented.contains(s))
+        .or_else(|| documented.iter().copied().min())
+        .unwrap_or(200)
 }
 
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
@@ -319,7 +364,8 @@ struct Op {
     path: String,
     /// `$ref` name of the success schema.
     success: String,
-    success_status: u16,
+    /// Every documented 2xx status, ascending.
+    success_statuses: Vec<u16>,
     /// `$ref` name of the error schema, if the operation documents one.
     error: Option<String>,
     example: Option<Value>,
@@ -400,6 +446,7 @@ impl<'a> Doc<'a> {
                     .and_then(Value::as_object)
                     .ok_or_else(|| at("no responses".into()))?;
                 let mut success = None;
+                let mut success_statuses = Vec::new();
                 let mut error = None;
                 for (status, resp) in responses {
                     let resp = self.resolve(resp).map_err(at)?;
@@ -428,17 +475,20 @@ impl<'a> Doc<'a> {
                     }
                     if is_success {
                         let example = resp.pointer("/content/application~1json/example").cloned();
-                        let code: u16 = status.parse().unwrap_or(200);
+                        let code: u16 = status
+                            .parse()
+                            .ok()
+                            .filter(|c| (200..300).contains(c))
+                            .ok_or_else(|| at(format!("success status {status} is not a 2xx code")))?;
+                        success_statuses.push(code);
                         match &success {
-                            None => success = Some((name, code, example)),
-                            Some((prev, prev_code, prev_ex)) => {
+                            None => success = Some((name, example)),
+                            Some((prev, prev_ex)) => {
                                 if *prev != name {
                                     return Err(at(format!("two success schemas ({prev}, {name})")));
                                 }
                                 if prev_ex.is_none() && example.is_some() {
-                                    success = Some((name, code, example));
-                                } else {
-                                    success = Some((prev.clone(), (*prev_code).min(code), prev_ex.clone()));
+                                    success = Some((name, example));
                                 }
                             }
                         }
@@ -450,8 +500,8 @@ impl<'a> Doc<'a> {
                         }
                     }
                 }
-                let (success, success_status, example) =
-                    success.ok_or_else(|| at("no 2xx response".into()))?;
+                let (success, example) = success.ok_or_else(|| at("no 2xx response".into()))?;
+                success_statuses.sort_unstable();
                 let secured = match op.get("security") {
                     Some(Value::Array(a)) => !a.is_empty(),
                     Some(_) => return Err(at("security must be a list".into())),
@@ -463,7 +513,7 @@ impl<'a> Doc<'a> {
                     method: method.to_uppercase(),
                     path: path.clone(),
                     success,
-                    success_status,
+                    success_statuses,
                     error,
                     example,
                     secured,
@@ -917,7 +967,8 @@ fn table_tokens(ops: &[Op], module: &str) -> TokenStream {
         let id = &op.id;
         let method = &op.method;
         let path = &op.path;
-        let success_status = op.success_status;
+        let success_status = mock_status(&op.success_statuses);
+        let success_statuses = &op.success_statuses;
         let credential = if !op.secured {
             quote!(crate::meta::Credential::None)
         } else if op.refresh_credential {
@@ -971,6 +1022,7 @@ fn table_tokens(ops: &[Op], module: &str) -> TokenStream {
                 method: #method,
                 path: #path,
                 success_status: #success_status,
+                success_statuses: &[#(#success_statuses),*],
                 credential: #credential,
                 moves_money: #moves_money,
                 idempotency_field: #idem_field,

@@ -4,10 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use progenitor_client::{Error as RawError, ResponseValue};
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, ErrorKind, IntoApiBody, kind_for_status, retry_after_header};
-use crate::hooks::{CALL, CallRecord};
+use crate::hooks::{CALL, CallRecord, Seen};
 use crate::meta::Family;
 
 /// A success body wrapped in the API's envelope (`{success, message, data}` or
@@ -36,7 +37,7 @@ pub trait Operation: Sized + Send {
     /// The typed success body.
     type Success: DeserializeOwned + Send;
     /// The typed error body.
-    type ErrorBody: IntoApiBody + Send;
+    type ErrorBody: IntoApiBody + DeserializeOwned + Send;
 
     /// Progenitor's `send()`.
     fn send_raw(
@@ -52,7 +53,11 @@ pub trait Operation: Sized + Send {
             match result {
                 Ok(v) => Ok(v.into_inner()),
                 Err(e) => {
-                    Err(convert::<Self::Success, Self::ErrorBody>(Self::FAMILY, Self::ID, e, &record).await)
+                    let seen = record.snapshot();
+                    if let Some(ok) = empty_success::<Self::Success, _>(&e, &seen) {
+                        return Ok(ok);
+                    }
+                    Err(convert::<Self::Success, Self::ErrorBody>(Self::FAMILY, Self::ID, e, seen).await)
                 }
             }
         }
@@ -67,13 +72,27 @@ pub trait Operation: Sized + Send {
     }
 }
 
-async fn convert<T: DeserializeOwned, E: IntoApiBody>(
+/// A 2xx with an empty body (a 204, or a 200 that says nothing) is a success when the
+/// operation's success type can stand for "nothing": it decodes from `null` or `{}`.
+fn empty_success<T: DeserializeOwned, E>(e: &RawError<E>, seen: &Seen) -> Option<T> {
+    let RawError::InvalidResponsePayload(bytes, _) = e else {
+        return None;
+    };
+    if !seen.status.is_some_and(|s| s.is_success()) || !bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    serde_json::from_slice(b"null")
+        .ok()
+        .or_else(|| serde_json::from_slice(b"{}").ok())
+}
+
+async fn convert<T: DeserializeOwned, E: IntoApiBody + DeserializeOwned>(
     family: Family,
     op: &'static str,
     e: RawError<E>,
-    record: &CallRecord,
+    seen: Seen,
 ) -> Error {
-    let seen = record.snapshot();
+    let scrub = seen.client.as_ref().map(|c| c.scrubber()).unwrap_or_default();
     if seen.session_ended {
         return Error::new(
             ErrorKind::SessionEnded,
@@ -82,18 +101,34 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody>(
         )
         .with_status_opt(seen.status);
     }
+    // Whether the server answered with the error body the spec documents for the operation.
+    let mut documented_error = false;
     let err = match e {
         RawError::ErrorResponse(rv) => {
+            documented_error = true;
             let status = rv.status();
             let header_wait = retry_after_header(rv.headers());
-            let body = rv.into_inner();
+            let typed = rv.into_inner();
+            // The parsed body is read again from the scrubbed bytes, so that a credential the
+            // server echoed in a message is not kept in it either.
+            let body = match &seen.error_body {
+                Some(raw) => match scrub.bytes(raw) {
+                    std::borrow::Cow::Borrowed(_) => typed,
+                    std::borrow::Cow::Owned(clean) => serde_json::from_slice(&clean).unwrap_or(typed),
+                },
+                None => typed,
+            };
             let message = body.api_message().unwrap_or_default();
             let wait = body.retry_after().or(header_wait);
+            let banned = body.banned_until().filter(|_| status == StatusCode::FORBIDDEN);
             let mut err = Error::new(kind_for_status(status), op, message)
                 .with_status(status)
                 .with_retry_after(wait);
+            if let Some(until) = banned {
+                err = err.with_banned_until(until);
+            }
             if let Some(raw) = &seen.error_body {
-                err = err.with_body(raw);
+                err = err.with_body(&scrub.bytes(raw));
             }
             match body.into_api_body() {
                 Some(b) => err.with_api_body(b),
@@ -110,7 +145,7 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody>(
             )
             .with_status(status)
             .with_retry_after(seen.retry_after)
-            .with_body(&bytes),
+            .with_body(&scrub.bytes(&bytes)),
             None => {
                 let path = decode_path::<T>(&bytes);
                 let message = match seen.content_type.as_deref() {
@@ -120,7 +155,7 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody>(
                 };
                 let mut err = Error::new(ErrorKind::Decode, op, message)
                     .with_decode_path(path)
-                    .with_body(&bytes);
+                    .with_body(&scrub.bytes(&bytes));
                 if let Some(s) = seen.status {
                     err = err.with_status(s);
                 }
@@ -130,41 +165,84 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody>(
         RawError::UnexpectedResponse(resp) => {
             let status = resp.status();
             let wait = retry_after_header(resp.headers());
-            let body = resp.bytes().await.unwrap_or_default();
-            let kind = if status.is_success() {
-                ErrorKind::Decode
-            } else {
-                kind_for_status(status)
-            };
-            Error::new(kind, op, "response status not documented for this operation")
-                .with_status(status)
-                .with_retry_after(wait)
-                .with_body(&body)
+            match resp.bytes().await {
+                Ok(body) => {
+                    let kind = if status.is_success() {
+                        ErrorKind::Decode
+                    } else {
+                        kind_for_status(status)
+                    };
+                    Error::new(kind, op, "response status not documented for this operation")
+                        .with_status(status)
+                        .with_retry_after(wait)
+                        .with_body(&scrub.bytes(&body))
+                }
+                // The body broke off: the connection failed, whatever the status said.
+                Err(e) => crate::error::from_reqwest(op, e).with_status(status),
+            }
         }
-        RawError::CommunicationError(e) | RawError::ResponseBodyError(e) => crate::error::from_reqwest(op, e),
+        RawError::ResponseBodyError(e) => {
+            // The headers arrived and the body broke off (reset, EOF): a connection failure.
+            let err = crate::error::from_reqwest(op, e).with_status_opt(seen.status);
+            if err.kind() == ErrorKind::Timeout {
+                err
+            } else {
+                err.with_kind(ErrorKind::Connection)
+            }
+        }
+        RawError::CommunicationError(e) => crate::error::from_reqwest(op, e),
         RawError::InvalidRequest(m) => Error::invalid_request(op, m),
         RawError::InvalidUpgrade(e) => crate::error::from_reqwest(op, e),
         RawError::Custom(m) => Error::new(ErrorKind::InvalidRequest, op, m),
     };
-    outcome(family, op, err)
+    let definite_possible = !seen.earlier_attempt_may_have_landed;
+    outcome(
+        family,
+        op,
+        err,
+        documented_error && definite_possible,
+        definite_possible,
+    )
+    .scrubbed(&scrub)
 }
 
 /// A failed call that moves money may still have gone through: say so, and say what to do.
-fn outcome(family: Family, op: &'static str, err: Error) -> Error {
+///
+/// Definite failures are only those that prove the request was not taken: it could not be
+/// built or was refused before sending (`InvalidRequest`, `Configuration`, an ended session),
+/// no connection could be made, or the server answered a 4xx (but 408) with the error body the
+/// spec documents. Everything else after the request may have reached the server (timeouts,
+/// resets, EOF before the whole response, 5xx, 408, an error in an undocumented shape, a 2xx
+/// or other status whose body does not decode) leaves the outcome unknown.
+///
+/// After a retry that followed an answer, a timeout or a reset, no later failure is definite:
+/// the earlier attempt may have been taken.
+fn outcome(
+    family: Family,
+    op: &'static str,
+    err: Error,
+    documented_error: bool,
+    definite_possible: bool,
+) -> Error {
     let Some(meta) = crate::meta::operation(family, op) else {
         return err;
     };
     if !meta.moves_money {
         return err;
     }
-    let uncertain = match err.kind() {
-        ErrorKind::Timeout | ErrorKind::Connection => true,
-        ErrorKind::Decode => false,
-        _ => err
-            .status()
-            .is_some_and(|s| s.is_server_error() || s.as_u16() == 408),
+    let definite = match err.kind() {
+        ErrorKind::InvalidRequest | ErrorKind::Configuration => true,
+        _ if !definite_possible => false,
+        ErrorKind::SessionEnded => true,
+        _ if err.request_not_sent() => true,
+        _ => {
+            documented_error
+                && err
+                    .status()
+                    .is_some_and(|s| s.is_client_error() && s != StatusCode::REQUEST_TIMEOUT)
+        }
     };
-    if !uncertain {
+    if definite {
         return err;
     }
     let check = meta

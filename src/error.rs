@@ -16,8 +16,12 @@ pub enum ErrorKind {
     Api,
     /// 429: too many requests. [`Error::retry_after`] says how long to wait.
     RateLimited,
-    /// 401/403: the credential was refused (invalid key, missing permission).
+    /// 401/403: the credential was refused (invalid key), or lacks the permission
+    /// ([`Error::is_permission_denied`]: a configuration problem, never worth a retry).
     Auth,
+    /// 403 with `data.bannedUntil`: the customer is suspended until then
+    /// ([`Error::banned_until`]); the same request may succeed after that time.
+    CustomerSuspended,
     /// The login session has ended (refresh failed): a new magic-link login is needed.
     SessionEnded,
     /// The response did not match the spec. [`Error::decode_path`] names the failing field.
@@ -75,6 +79,9 @@ struct Inner {
     decode_path: Option<String>,
     retry_after: Option<Duration>,
     outcome_unknown: bool,
+    /// The failure proves the request never left: the connection could not be made.
+    not_sent: bool,
+    banned_until: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -92,6 +99,8 @@ impl Error {
                 decode_path: None,
                 retry_after: None,
                 outcome_unknown: false,
+                not_sent: false,
+                banned_until: None,
                 source: None,
             }),
         }
@@ -109,6 +118,11 @@ impl Error {
 
     pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
         self.inner.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
         self
     }
 
@@ -143,6 +157,42 @@ impl Error {
 
     pub(crate) fn with_source(mut self, e: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(e));
+        self
+    }
+
+    /// A suspended customer's 403: its kind, the time, and how long until then.
+    pub(crate) fn with_banned_until(mut self, until: String) -> Self {
+        self.inner.kind = ErrorKind::CustomerSuspended;
+        let wait = humantime::parse_rfc3339_weak(until.trim())
+            .ok()
+            .map(|t| t.duration_since(std::time::SystemTime::now()).unwrap_or_default());
+        if self.inner.retry_after.is_none() {
+            self.inner.retry_after = wait;
+        }
+        self.inner.banned_until = Some(until);
+        self
+    }
+
+    /// Whether the failure proves the request was never sent (no connection could be made).
+    pub(crate) fn request_not_sent(&self) -> bool {
+        self.inner.not_sent
+    }
+
+    /// Removes every credential in `scrub` from the message (the body, the parsed body and
+    /// the source are scrubbed where they are set).
+    pub(crate) fn scrubbed(mut self, scrub: &crate::redact::Scrubber) -> Self {
+        if scrub.is_empty() {
+            return self;
+        }
+        if let std::borrow::Cow::Owned(m) = scrub.str(&self.inner.message) {
+            self.inner.message = m;
+        }
+        if let Some(src) = &self.inner.source {
+            let text = src.to_string();
+            if let std::borrow::Cow::Owned(clean) = scrub.str(&text) {
+                self.inner.source = Some(Box::new(Scrubbed(clean)));
+            }
+        }
         self
     }
 
@@ -217,8 +267,27 @@ impl Error {
         self.inner.kind == ErrorKind::Decode
     }
 
+    /// Whether a 403 means the credential lacks the permission (a user-bound key without it,
+    /// the wrong key): a configuration problem, never worth a retry. A suspended customer's
+    /// 403 is [`ErrorKind::CustomerSuspended`] instead.
+    pub fn is_permission_denied(&self) -> bool {
+        self.inner.kind == ErrorKind::Auth && self.inner.status.map(|s| s.as_u16()) == Some(403)
+    }
+
+    /// Whether the customer is suspended (403 with `data.bannedUntil`); see
+    /// [`banned_until`](Self::banned_until) and [`retry_after`](Self::retry_after).
+    pub fn is_customer_suspended(&self) -> bool {
+        self.inner.kind == ErrorKind::CustomerSuspended
+    }
+
+    /// Until when a suspended customer is banned, as the API wrote it (ISO-8601).
+    pub fn banned_until(&self) -> Option<&str> {
+        self.inner.banned_until.as_deref()
+    }
+
     /// Whether the same request may succeed later: 429, 502, 503, 504, timeouts, connection
-    /// failures. Never for a payment whose outcome is unknown
+    /// failures, a suspended customer (after [`retry_after`](Self::retry_after)). Never for a
+    /// payment whose outcome is unknown
     /// ([`is_outcome_unknown`](Self::is_outcome_unknown)): check its status first, so that a
     /// `if err.is_retryable() { resend }` cannot pay twice.
     pub fn is_retryable(&self) -> bool {
@@ -226,7 +295,10 @@ impl Error {
             return false;
         }
         match self.inner.kind {
-            ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Connection => true,
+            ErrorKind::RateLimited
+            | ErrorKind::Timeout
+            | ErrorKind::Connection
+            | ErrorKind::CustomerSuspended => true,
             _ => matches!(self.inner.status.map(|s| s.as_u16()), Some(429 | 502 | 503 | 504)),
         }
     }
@@ -272,7 +344,9 @@ impl fmt::Display for Error {
         let what = match i.kind {
             ErrorKind::Api => "API error",
             ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Auth if self.is_permission_denied() => "permission denied",
             ErrorKind::Auth => "credential refused",
+            ErrorKind::CustomerSuspended => "customer suspended",
             ErrorKind::SessionEnded => "session ended",
             ErrorKind::Decode => "response does not match the spec",
             ErrorKind::Timeout => "timed out",
@@ -309,10 +383,23 @@ impl fmt::Debug for Error {
             .field("decode_path", &i.decode_path)
             .field("retry_after", &i.retry_after)
             .field("outcome_unknown", &i.outcome_unknown)
+            .field("banned_until", &i.banned_until)
             .field("body_len", &i.body_len)
             .finish_non_exhaustive()
     }
 }
+
+/// A source error whose text held a credential, kept as its scrubbed text.
+#[derive(Debug)]
+struct Scrubbed(String);
+
+impl fmt::Display for Scrubbed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Scrubbed {}
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
@@ -331,6 +418,10 @@ pub trait IntoApiBody {
     fn api_message(&self) -> Option<String>;
     /// `data.retryAfter` of a v3 429.
     fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+    /// `data.bannedUntil` of a v3 403 for a suspended customer.
+    fn banned_until(&self) -> Option<String> {
         None
     }
 }
@@ -354,6 +445,12 @@ impl IntoApiBody for crate::v3::types::ErrorBody {
             .and_then(|d| d.retry_after)
             .filter(|s| s.is_finite() && *s >= 0.0)
             .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+    }
+    fn banned_until(&self) -> Option<String> {
+        self.data
+            .as_ref()
+            .and_then(|d| d.banned_until.clone())
+            .filter(|s| !s.trim().is_empty())
     }
     fn into_api_body(self) -> Option<ApiErrorBody> {
         Some(ApiErrorBody::V3(self))
@@ -401,13 +498,15 @@ pub(crate) fn kind_for_status(status: StatusCode) -> ErrorKind {
 }
 
 /// Classifies a transport error (its URL, which may carry a secret query, is stripped).
+///
+/// reqwest reports a body that breaks off while it is read as a "decode" error; the SDK never
+/// lets reqwest decode JSON, so such an error is the connection's: `Connection`, never `Decode`.
 pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Error {
+    let not_sent = e.is_connect();
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
-    } else if e.is_connect() || e.is_request() || e.is_body() {
+    } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
         ErrorKind::Connection
-    } else if e.is_decode() {
-        ErrorKind::Decode
     } else if e.is_builder() {
         ErrorKind::InvalidRequest
     } else {
@@ -421,5 +520,7 @@ pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Error 
         msg.push_str(&s.to_string());
         src = s.source();
     }
-    Error::new(kind, operation, msg).with_source(e)
+    let mut err = Error::new(kind, operation, msg).with_source(e);
+    err.inner.not_sent = not_sent;
+    err
 }

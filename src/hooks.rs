@@ -101,6 +101,25 @@ impl fmt::Debug for Inner {
 }
 
 impl Inner {
+    /// Removes every credential this client holds (API key, session tokens current and
+    /// previous, signing secret) from text it is about to print or keep.
+    pub(crate) fn scrubber(&self) -> crate::redact::Scrubber {
+        let session = match &self.0.cred {
+            Cred::Session(s) => s.known_secrets(),
+            _ => Vec::new(),
+        };
+        let fixed = match &self.0.cred {
+            Cred::Static(s) => Some(s.expose_secret()),
+            _ => None,
+        };
+        crate::redact::Scrubber::new(
+            fixed
+                .into_iter()
+                .chain(self.0.signing.as_ref().map(|s| s.expose_secret()))
+                .chain(session.iter().map(|s| s.expose())),
+        )
+    }
+
     /// The session of a client logged in by magic link, if any.
     pub fn session(&self) -> Option<&Session> {
         match &self.0.cred {
@@ -129,6 +148,12 @@ pub(crate) struct Seen {
     pub retry_after: Option<Duration>,
     pub session_ended: bool,
     pub content_type: Option<String>,
+    /// The client, for removing its credentials from the error.
+    pub client: Option<Inner>,
+    /// An earlier attempt may have reached the server (it was retried after a status, a
+    /// timeout or a reset, not after a failed connect): a later definite-looking failure does
+    /// not prove that nothing was taken.
+    pub earlier_attempt_may_have_landed: bool,
 }
 
 impl CallRecord {
@@ -149,13 +174,17 @@ fn refresh_ctx<'a>(http: &'a reqwest::Client, baseurl: &'a str, inner: &'a Inner
     }
 }
 
-/// `ClientHooks::pre`: refreshes a session ahead of expiry, once per call.
+/// `ClientHooks::pre`, once per call: rewrites a JSON body as JavaScript's `JSON.stringify`
+/// would write it (the exact bytes a Node server sees and checks a signature against), then
+/// refreshes a session ahead of expiry.
 pub(crate) async fn pre(
     http: &reqwest::Client,
     baseurl: &str,
     inner: &Inner,
+    request: &mut Request,
     info: &OperationInfo,
 ) -> Result<(), String> {
+    js_body(request)?;
     let Cred::Session(session) = &inner.0.cred else {
         return Ok(());
     };
@@ -174,6 +203,21 @@ pub(crate) async fn pre(
             Err(e.message().to_string())
         }
     }
+}
+
+/// Replaces a JSON request body by its JavaScript form (`JSON.stringify(JSON.parse(body))`).
+/// A number that a JavaScript double cannot hold as written is refused: the server would read
+/// another amount than the caller set.
+fn js_body(request: &mut Request) -> Result<(), String> {
+    let Some(body) = request.body().and_then(|b| b.as_bytes()) else {
+        return Ok(());
+    };
+    let js = crate::jsjson::to_js_bytes(body)
+        .map_err(|e| format!("the request body cannot be sent exactly: {e}"))?;
+    if let std::borrow::Cow::Owned(bytes) = js {
+        *request.body_mut() = Some(bytes.into());
+    }
+    Ok(())
 }
 
 /// Puts the credential the operation needs on the request. Returns the session generation of
@@ -254,15 +298,12 @@ fn retryable_status(s: StatusCode) -> bool {
 }
 
 /// Reads a response fully and builds an identical one, so it can be inspected and still
-/// returned.
-async fn buffer(resp: Response) -> (Response, bytes::Bytes) {
+/// returned. A body that breaks off is the connection's failure, never an empty body.
+async fn buffer(resp: Response) -> reqwest::Result<(Response, bytes::Bytes)> {
     let status = resp.status();
     let version = resp.version();
     let headers = resp.headers().clone();
-    let body = match resp.bytes().await {
-        Ok(b) => b,
-        Err(_) => bytes::Bytes::new(),
-    };
+    let body = resp.bytes().await?;
     let mut builder = http::Response::builder().status(status).version(version);
     if let Some(h) = builder.headers_mut() {
         *h = headers;
@@ -270,7 +311,7 @@ async fn buffer(resp: Response) -> (Response, bytes::Bytes) {
     let rebuilt = builder
         .body(body.clone())
         .expect("status and headers came from a valid response");
-    (Response::from(rebuilt), body)
+    Ok((Response::from(rebuilt), body))
 }
 
 fn body_retry_after(body: &[u8]) -> Option<Duration> {
@@ -295,6 +336,7 @@ pub(crate) async fn exec(
     let mut refreshed = false;
     let mut attempt: u32 = 0;
     let has_session = matches!(inner.0.cred, Cred::Session(_));
+    record(|s| s.client = Some(inner.clone()));
     let mut next = Some(request);
     loop {
         attempt += 1;
@@ -334,7 +376,10 @@ pub(crate) async fn exec(
         if inner.0.log_bodies
             && let Some(body) = req.body().and_then(|b| b.as_bytes())
         {
-            let text = crate::redact::redact_body(body);
+            let text = inner
+                .scrubber()
+                .str(&crate::redact::redact_body(body))
+                .into_owned();
             span.in_scope(|| tracing::debug!(target: "kotanipay::body", request_body = %text));
         }
         let t0 = Instant::now();
@@ -380,9 +425,12 @@ pub(crate) async fn exec(
                 if status.is_success() && !inner.0.log_bodies {
                     return Ok(resp);
                 }
-                let (resp, body) = buffer(resp).await;
+                let (resp, body) = buffer(resp).await?;
                 if inner.0.log_bodies {
-                    let text = crate::redact::redact_body(&body);
+                    let text = inner
+                        .scrubber()
+                        .str(&crate::redact::redact_body(&body))
+                        .into_owned();
                     span.in_scope(|| tracing::debug!(target: "kotanipay::body", response_body = %text));
                 }
                 if status.is_success() {
@@ -398,6 +446,7 @@ pub(crate) async fn exec(
                     let wait = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
                     if policy.fits(started, wait) {
                         tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                        record(|s| s.earlier_attempt_may_have_landed = true);
                         tokio::time::sleep(wait).await;
                         next = spare;
                         continue;
@@ -410,6 +459,9 @@ pub(crate) async fn exec(
                     let wait = policy.backoff(attempt);
                     if policy.fits(started, wait) {
                         tracing::debug!(target: "kotanipay", timeout = e.is_timeout(), "retrying after a transport error");
+                        if !e.is_connect() {
+                            record(|s| s.earlier_attempt_may_have_landed = true);
+                        }
                         tokio::time::sleep(wait).await;
                         next = spare;
                         continue;

@@ -55,8 +55,12 @@ pub struct OperationMeta {
     pub method: &'static str,
     /// Path template, e.g. `/api/v3/withdraw/status/{reference_id}`.
     pub path: &'static str,
-    /// The documented success status.
+    /// The success status the real server is known to send, which the built-in mock answers
+    /// with: 201 or 202 when documented (creations), else the lowest documented 2xx. Any 2xx is
+    /// decoded as success whatever this says.
     pub success_status: u16,
+    /// Every 2xx status the spec documents for the operation, ascending.
+    pub success_statuses: &'static [u16],
     /// The credential it sends.
     pub credential: Credential,
     /// Whether it moves money (`x-kotani-moves-money`).

@@ -1,6 +1,93 @@
-//! Redaction of secrets in JSON bodies, for body logging.
+//! Redaction of secrets: secret-looking JSON values in logged bodies, and every credential a
+//! client holds wherever it turns up in text the SDK prints or keeps (a server may echo one).
+
+use std::borrow::Cow;
 
 use serde_json::Value;
+
+/// What a secret is replaced with.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// Shorter secrets are not searched for: replacing every `ab` in a message would hide the
+/// message, and a credential that short protects nothing.
+const MIN_SECRET_LEN: usize = 4;
+
+/// The credentials a client holds, as the texts to remove from anything it prints: each secret
+/// as it is, and as a JSON string would carry it (`\/`, `\"`, `\\` escaped).
+#[derive(Clone, Default)]
+pub(crate) struct Scrubber {
+    needles: Vec<String>,
+}
+
+impl Scrubber {
+    /// A scrubber for these secrets (empty and very short ones are ignored).
+    pub(crate) fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut needles: Vec<String> = Vec::new();
+        for s in secrets {
+            if s.len() < MIN_SECRET_LEN {
+                continue;
+            }
+            let json = serde_json::to_string(s).unwrap_or_default();
+            let json = json
+                .get(1..json.len().saturating_sub(1))
+                .unwrap_or_default()
+                .to_string();
+            for v in [s.to_string(), json.replace('/', "\\/"), json] {
+                if v.len() >= MIN_SECRET_LEN && !needles.contains(&v) {
+                    needles.push(v);
+                }
+            }
+        }
+        // Longest first, so that a secret containing another is replaced whole.
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        Scrubber { needles }
+    }
+
+    /// Whether there is nothing to remove.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// `text` with every secret replaced by `[REDACTED]`.
+    pub(crate) fn str<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut out = Cow::Borrowed(text);
+        for n in &self.needles {
+            if out.contains(n.as_str()) {
+                out = Cow::Owned(out.replace(n.as_str(), REDACTED));
+            }
+        }
+        out
+    }
+
+    /// `bytes` with every secret replaced by `[REDACTED]` (bytes that are not UTF-8 are
+    /// searched as they are).
+    pub(crate) fn bytes<'b>(&self, bytes: &'b [u8]) -> Cow<'b, [u8]> {
+        let mut out = Cow::Borrowed(bytes);
+        for n in &self.needles {
+            let n = n.as_bytes();
+            if find(&out, n).is_none() {
+                continue;
+            }
+            let mut buf = Vec::with_capacity(out.len());
+            let mut rest: &[u8] = &out;
+            while let Some(i) = find(rest, n) {
+                buf.extend_from_slice(&rest[..i]);
+                buf.extend_from_slice(REDACTED.as_bytes());
+                rest = &rest[i + n.len()..];
+            }
+            buf.extend_from_slice(rest);
+            out = Cow::Owned(buf);
+        }
+        out
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
 
 /// Keys whose values are secrets, compared lower-case with `_` and `-` removed.
 const SECRET_KEYS: &[&str] = &[
@@ -64,7 +151,24 @@ pub fn redact_body(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_body;
+    use super::{Scrubber, redact_body};
+
+    #[test]
+    fn scrubber_removes_each_secret_and_its_json_escaped_form() {
+        let s = Scrubber::new(["mk_live_9f8e7d", "a/b+c=", "ab", ""]);
+        assert_eq!(
+            s.str("invalid x-api-key mk_live_9f8e7d (mk_live_9f8e7d)"),
+            "invalid x-api-key [REDACTED] ([REDACTED])"
+        );
+        assert_eq!(s.str(r#"{"k":"a\/b+c="}"#), r#"{"k":"[REDACTED]"}"#);
+        assert_eq!(
+            s.str("a/b+c= ab"),
+            "[REDACTED] ab",
+            "too-short secrets are left alone"
+        );
+        assert_eq!(&*s.bytes(b"x mk_live_9f8e7d\xff y"), b"x [REDACTED]\xff y");
+        assert!(matches!(s.str("nothing here"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn secrets_are_replaced_at_any_depth_and_the_rest_is_kept() {

@@ -10,10 +10,10 @@ include!(concat!(env!("OUT_DIR"), "/kotani_v3.rs"));
 impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
     async fn pre<E>(
         &self,
-        _request: &mut reqwest::Request,
+        request: &mut reqwest::Request,
         info: &progenitor_client::OperationInfo,
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
-        crate::hooks::pre(&self.client, &self.baseurl, &self.inner, info)
+        crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info)
             .await
             .map_err(progenitor_client::Error::Custom)
     }

@@ -185,7 +185,13 @@ struct SessionShared {
     /// Refresh margin in milliseconds.
     margin_ms: AtomicU64,
     refreshes: AtomicU64,
+    /// The current and the previous tokens, kept so that errors can remove them from anything
+    /// a server echoes (a std mutex: read from sync code, never held across an await).
+    known: std::sync::Mutex<Vec<Secret>>,
 }
+
+/// Tokens kept for redaction: the current pair and the one before it.
+const KNOWN_TOKENS: usize = 4;
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -229,6 +235,10 @@ impl Session {
     }
 
     fn build(tokens: Option<Tokens>, store: Arc<dyn TokenStore>, margin: Duration) -> Self {
+        let known = tokens
+            .iter()
+            .flat_map(|t| [t.access_token.clone(), t.refresh_token.clone()])
+            .collect();
         Session {
             shared: Arc::new(SessionShared {
                 state: tokio::sync::Mutex::new(State {
@@ -238,6 +248,7 @@ impl Session {
                 store,
                 margin_ms: AtomicU64::new(u64::try_from(margin.as_millis()).unwrap_or(u64::MAX)),
                 refreshes: AtomicU64::new(0),
+                known: std::sync::Mutex::new(known),
             }),
         }
     }
@@ -263,6 +274,22 @@ impl Session {
     /// How many refreshes this session has made.
     pub fn refresh_count(&self) -> u64 {
         self.shared.refreshes.load(Ordering::Relaxed)
+    }
+
+    /// The tokens this session holds and held just before (for redaction).
+    pub(crate) fn known_secrets(&self) -> Vec<Secret> {
+        self.shared
+            .known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn remember(&self, tokens: &Tokens) {
+        let mut known = self.shared.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.extend([tokens.access_token.clone(), tokens.refresh_token.clone()]);
+        let extra = known.len().saturating_sub(KNOWN_TOKENS);
+        known.drain(..extra);
     }
 
     fn needs_refresh(&self, tokens: &Tokens) -> bool {
@@ -318,6 +345,7 @@ impl Session {
         self.shared.refreshes.fetch_add(1, Ordering::Relaxed);
         match refresh_call(old, ctx).await {
             Ok(fresh) => {
+                self.remember(&fresh);
                 state.tokens = Some(fresh.clone());
                 state.generation += 1;
                 self.shared.store.save(&fresh)?;
@@ -371,6 +399,9 @@ async fn refresh_call(old: &Tokens, ctx: &RefreshContext<'_>) -> Result<Tokens, 
     })?;
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
+    // A server may echo the tokens it refused: keep them out of the error.
+    let scrub = crate::redact::Scrubber::new([old.access_token.expose(), old.refresh_token.expose()]);
+    let body = bytes::Bytes::from(scrub.bytes(&body).into_owned());
     if !status.is_success() {
         return Err(Error::new(
             ErrorKind::SessionEnded,
@@ -384,7 +415,7 @@ async fn refresh_call(old: &Tokens, ctx: &RefreshContext<'_>) -> Result<Tokens, 
         Error::new(
             ErrorKind::SessionEnded,
             OP,
-            format!("token refresh answered in an unknown shape: {e}"),
+            scrub.str(&format!("token refresh answered in an unknown shape: {e}")),
         )
         .with_status(status)
         .with_decode_path(crate::call::decode_path::<

@@ -2,8 +2,11 @@
 //!
 //! Headers: `x-timestamp` (Unix seconds), `x-nonce` (UUID v4, new per attempt) and
 //! `x-signature` = lowercase hex HMAC-SHA256(secret, `"{timestamp}.{nonce}.{payload}"`), where the
-//! payload is the exact body bytes for POST/PUT/PATCH (`{}` without a body) and the last path
-//! segment for GET and DELETE.
+//! payload is the last path segment for GET (the query string is not signed) and, for every
+//! other method, DELETE included, the exact body bytes, or `{}` when there is no body. This is
+//! how Kotani's own signing samples (Postman pre-request script, Node, Python) sign: only GET
+//! is treated specially. The body bytes are those the pipeline sends, already in the form
+//! JavaScript's `JSON.stringify` writes (see `crate::jsjson`).
 
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderName, HeaderValue};
@@ -31,11 +34,11 @@ pub fn signature(secret: &str, timestamp: u64, nonce: &str, payload: &[u8]) -> S
 /// The bytes a request is signed over.
 pub fn payload<'a>(method: &reqwest::Method, url: &'a reqwest::Url, body: Option<&'a [u8]>) -> &'a [u8] {
     match *method {
-        reqwest::Method::POST | reqwest::Method::PUT | reqwest::Method::PATCH => match body {
+        reqwest::Method::GET => url.path().rsplit('/').next().unwrap_or("").as_bytes(),
+        _ => match body {
             Some(b) if !b.is_empty() => b,
             _ => b"{}",
         },
-        _ => url.path().rsplit('/').next().unwrap_or("").as_bytes(),
     }
 }
 
