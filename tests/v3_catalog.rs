@@ -42,6 +42,52 @@ fn customer_json(key: &str, phone: &str) -> serde_json::Value {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Key check
+
+/// The founding API-keys page checks a key with `GET /api/v3/health` and the bearer key; unlike
+/// `get_health` (`GET /health`), the credential is sent.
+#[tokio::test]
+async fn op_check_api_key() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v3/health")
+                .header("authorization", BEARER);
+            then.status(200)
+                .json_body(json!({"status": "ok", "timestamp": "2026-04-20T11:45:03Z"}));
+        })
+        .await;
+    let got = client(&server).check_api_key().call().await.unwrap();
+    m.assert_async().await;
+    assert_eq!(got.status, "ok");
+    assert_eq!(got.timestamp.as_deref(), Some("2026-04-20T11:45:03Z"));
+    assert_eq!(got.info, None);
+    assert!(got.details.is_empty());
+}
+
+/// A key the server refuses is an authentication error, which is what the check is for.
+#[tokio::test]
+async fn check_api_key_with_a_refused_key_is_an_auth_error() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v3/health")
+                .header("authorization", BEARER);
+            then.status(401).json_body(
+                json!({"success": false, "message": "Invalid API Key", "error_code": 401, "data": {}}),
+            );
+        })
+        .await;
+    let err = client(&server).check_api_key().call().await.unwrap_err();
+    m.assert_async().await;
+    assert_eq!(err.kind(), kotanipay::ErrorKind::Auth);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.message(), "Invalid API Key");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Integrator and providers
 
 #[tokio::test]
@@ -189,8 +235,8 @@ async fn op_create_onramp_quote() {
             when.method(POST)
                 .path("/api/v3/rate/onramp")
                 .header("authorization", BEARER)
-                .json_body(json!({"from": "KES", "to": "USDC", "fiatAmount": 2500.0, "source": "fiat"}));
-            then.status(200)
+                .json_body(json!({"from": "KES", "to": "USDC", "fiatAmount": 2500, "source": "fiat"}));
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Available exchange rate.",
                 "data": {"from": "KES", "to": "USDC", "value": "0.00771", "id": "q_onr_77aa01",
                     "fiatAmount": 2500, "cryptoAmount": 18.7, "transactionAmount": 2437.5, "fee": 62.5}}));
@@ -225,8 +271,8 @@ async fn op_create_offramp_quote() {
             when.method(POST)
                 .path("/api/v3/rate/offramp")
                 .header("authorization", BEARER)
-                .json_body(json!({"from": "USDT", "to": "UGX", "cryptoAmount": 25.0, "source": "crypto"}));
-            then.status(200)
+                .json_body(json!({"from": "USDT", "to": "UGX", "cryptoAmount": 25, "source": "crypto"}));
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Available exchange rate.",
                 "data": {"from": "USDT", "to": "UGX", "value": "3690.5", "id": "q_ofr_c0ffee",
                     "fiatAmount": 92262.5, "cryptoAmount": 25, "transactionAmount": 90417,
@@ -260,8 +306,8 @@ async fn op_create_fiat_quote() {
             when.method(POST)
                 .path("/api/v3/rate/fiat")
                 .header("authorization", BEARER)
-                .json_body(json!({"from": "GHS", "to": "KES", "amount": 800.0}));
-            then.status(200)
+                .json_body(json!({"from": "GHS", "to": "KES", "amount": 800}));
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Available exchange rate.",
                 "data": {"from": "GHS", "to": "KES", "value": "8.42", "depositAmount": 800,
                     "withdrawalAmount": 6736, "depositTransactionAmount": 816,
@@ -295,9 +341,9 @@ async fn op_create_crypto_bridge_quote() {
             when.method(POST)
                 .path("/api/v3/rate/crypto-bridge")
                 .header("authorization", BEARER)
-                .json_body(json!({"source_currency": "KES", "source_amount": 5000.0,
+                .json_body(json!({"source_currency": "KES", "source_amount": 5000,
                     "crypto_chain": "LIGHTNING", "crypto_token": "MSAT"}));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Crypto bridge rate quote generated successfully.",
                 "data": {"rate_id": "RATE-CB-1732460000-ABC987", "source_amount": 5000,
                     "source_currency": "KES", "crypto_amount": 750000000, "crypto_unit": "msat",
@@ -393,7 +439,7 @@ async fn op_create_fiat_wallet() {
                 .path("/api/v3/wallet/fiat")
                 .header("authorization", BEARER)
                 .json_body(json!({"name": "Payroll KES", "currency": "KES", "country": "KE"}));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Fiat wallet has been successfully created.",
                 "data": fiat_wallet_json("a1b2c3d4-0000-4000-8000-000000000001", "Payroll KES", 0.0, 0.0)}));
         })
@@ -414,7 +460,7 @@ async fn op_create_fiat_wallet() {
     assert_eq!(w.type_, t::WalletType::Fiat);
     assert_eq!(w.status, Some(t::WalletStatus::Active));
     assert_eq!(w.balance, 0.0);
-    assert_eq!(w.deposit_balance, 0.0);
+    assert_eq!(w.deposit_balance, Some(0.0));
 }
 
 #[tokio::test]
@@ -437,10 +483,37 @@ async fn op_list_fiat_wallets() {
     m.assert_async().await;
     assert_eq!(wallets.len(), 2);
     assert_eq!(wallets[0].balance, 1520.75);
-    assert_eq!(wallets[0].deposit_balance, 310.0);
+    assert_eq!(wallets[0].deposit_balance, Some(310.0));
     assert_eq!(wallets[0].status, Some(t::WalletStatus::Active));
     assert_eq!(wallets[1].status, Some(t::WalletStatus::Unknown("frozen".into())));
-    assert_eq!(wallets[1].deposit_balance, 12.5);
+    assert_eq!(wallets[1].deposit_balance, Some(12.5));
+}
+
+/// Fiat wallets as Kotani's 2023 Postman captures show them carry `balance` and no
+/// `deposit_balance`: they still decode, with the deposit balance unknown.
+#[tokio::test]
+async fn fiat_wallets_without_a_deposit_balance_decode() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v3/wallet/fiat")
+                .header("authorization", BEARER);
+            then.status(200).json_body(json!({"success": true,
+                "message": "The wallet has been successfully retrieved.",
+                "data": [{"id": "66a0f1c2d3e4f5a6b7c8d9e0", "name": "Collections KES", "type": "fiat",
+                    "balance": 0, "integrator": "66a0f1c2d3e4f5a6b7c8d9ff", "currency": "KES",
+                    "status": "active"}]}));
+        })
+        .await;
+    let wallets = client(&server).list_fiat_wallets().data().await.unwrap();
+    m.assert_async().await;
+    assert_eq!(wallets.len(), 1);
+    assert_eq!(wallets[0].id, "66a0f1c2d3e4f5a6b7c8d9e0");
+    assert_eq!(wallets[0].balance, 0.0);
+    assert_eq!(wallets[0].deposit_balance, None);
+    assert_eq!(wallets[0].country, None);
+    assert_eq!(wallets[0].status, Some(t::WalletStatus::Active));
 }
 
 #[tokio::test]
@@ -467,7 +540,7 @@ async fn op_get_fiat_wallet() {
     assert_eq!(w.country.as_deref(), Some("KE"));
     assert_eq!(w.integrator, "5550cb6a-f7c7-11ed-b67e-0242ac120099");
     assert_eq!(w.balance, 990.0);
-    assert_eq!(w.deposit_balance, 45.0);
+    assert_eq!(w.deposit_balance, Some(45.0));
 }
 
 #[tokio::test]
@@ -540,8 +613,8 @@ async fn op_transfer_deposit_balance() {
             when.method(POST)
                 .path("/api/v3/wallet/transfer/deposit-balance")
                 .header("authorization", BEARER)
-                .json_body(json!({"walletId": "w-42", "amount": 300.0}));
-            then.status(200).json_body(json!({"success": true,
+                .json_body(json!({"walletId": "w-42", "amount": 300}));
+            then.status(201).json_body(json!({"success": true,
                 "message": "Transfer deposit balance has been successfully done.",
                 "data": fiat_wallet_json("w-42", "Main", 1290.0, 45.0)}));
         })
@@ -562,7 +635,7 @@ async fn op_transfer_deposit_balance() {
     );
     assert_eq!(env.data.id, "w-42");
     assert_eq!(env.data.balance, 1290.0);
-    assert_eq!(env.data.deposit_balance, 45.0);
+    assert_eq!(env.data.deposit_balance, Some(45.0));
 }
 
 /// `transfer_deposit_balance` moves money and its request has no caller reference the API
@@ -605,7 +678,7 @@ async fn op_create_crypto_wallet() {
                 .path("/api/v3/wallet/crypto")
                 .header("authorization", BEARER)
                 .json_body(json!({"name": "Treasury", "chain": "POLYGON"}));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Wallet has been successfully created.",
                 "data": {"id": "cw-1", "name": "Treasury", "balance": 0,
                     "address": "0x1111222233334444555566667777888899990000", "type": "crypto",
@@ -725,7 +798,7 @@ async fn op_create_customer() {
             let mut c = customer_json("cust-amina-01", "+254711222333");
             c["id_type"] = json!("NATIONAL_ID");
             c["id_number"] = json!("28765432");
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Customer has been successfully created.", "data": c}));
         })
         .await;
@@ -890,7 +963,7 @@ async fn op_validate_mobile_money_account() {
                     json!({"accountType": "mobile_money", "phoneNumber": "+254700000002",
                     "countryCode": "KE", "network": "MPESA", "accountName": "Robert Smith"}),
                 );
-            then.status(200).json_body(
+            then.status(201).json_body(
                 json!({"success": true, "message": "Phone number validated successfully.",
                 "data": {"isValid": true, "isSupported": true, "requiresInternationalization": false,
                     "countryCode": "KE", "countryName": "Kenya", "callingCode": "254",
@@ -937,7 +1010,7 @@ async fn op_validate_bank_account() {
                 .header("authorization", BEARER)
                 .json_body(json!({"accountNumber": "1000000003", "bankCode": "01",
                     "countryCode": "KE", "accountName": "Jane Doe"}));
-            then.status(200).json_body(
+            then.status(201).json_body(
                 json!({"success": true, "message": "Bank account validated successfully.",
                 "data": {"isValid": true, "isSupported": true, "countryCode": "KE",
                     "countryName": "Kenya", "accountType": "bank", "bankName": "KCB", "currency": "KES",
@@ -1164,7 +1237,7 @@ async fn create_fiat_quote_is_retried_as_idempotent() {
             common::json(503, r#"{"success":false,"message":"Service Unavailable","error_code":503,"data":{}}"#)
         } else {
             common::json(
-                200,
+                201,
                 r#"{"success":true,"message":"Available exchange rate.","data":{"from":"KES","to":"UGX","value":"28.6","depositAmount":100,"withdrawalAmount":2860,"depositTransactionAmount":102,"withdrawalTransactionAmount":2800,"depositFee":2,"withdrawalFee":60}}"#,
             )
         }
@@ -1185,5 +1258,5 @@ async fn create_fiat_quote_is_retried_as_idempotent() {
     let reqs = server.requests();
     assert_eq!(reqs[0].body, reqs[1].body, "the same body is sent again");
     let sent: serde_json::Value = serde_json::from_slice(&reqs[1].body).unwrap();
-    assert_eq!(sent, json!({"from": "KES", "to": "UGX", "amount": 100.0}));
+    assert_eq!(sent, json!({"from": "KES", "to": "UGX", "amount": 100}));
 }

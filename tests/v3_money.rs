@@ -66,14 +66,15 @@ async fn assert_sent_once_outcome_unknown(m: &Mock<'_>, err: &kotanipay::Error) 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 }
 
-/// A raw server answering the first request 503 and every later one 200 with `ok`.
+/// A raw server answering the first request 503 and every later one 201 Created with `ok`, as
+/// Kotani answers the POSTs that create payments.
 async fn flaky(ok: Value) -> common::Server {
     let ok = ok.to_string();
     common::start(move |n, _| {
         if n == 0 {
             common::json(503, UNAVAILABLE)
         } else {
-            common::json(200, &ok)
+            common::json(201, &ok)
         }
     })
     .await
@@ -123,7 +124,7 @@ async fn op_create_mobile_money_deposit() {
                 .header("content-type", "application/json")
                 .json_body(json!({
                     "customer_key": "cust-8841",
-                    "amount": 1500.0,
+                    "amount": 1500,
                     "wallet_id": WALLET,
                     "callback_url": CALLBACK,
                     "customer_redirect_url": "https://shop.example/thanks",
@@ -131,7 +132,7 @@ async fn op_create_mobile_money_deposit() {
                     "reference_id": "dep-2025-0042",
                     "currency": "KES"
                 }));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Deposit has been successfully created.", "data": {
                 "id": "6650a1b2c3d4e5f6a7b8c9d0", "message": "Deposit request sent successfully",
                 "reference_id": "dep-2025-0042", "reference_number": 1234567890,
@@ -171,7 +172,7 @@ async fn money_create_mobile_money_deposit_without_reference_is_sent_once() {
     let m = unavailable(
         &server,
         "/api/v3/deposit/mobile-money",
-        Some(json!({"customer_key": "cust-8841", "amount": 1500.0, "wallet_id": WALLET})),
+        Some(json!({"customer_key": "cust-8841", "amount": 1500, "wallet_id": WALLET})),
     )
     .await;
     let body = t::CreateDepositRequest::builder()
@@ -195,7 +196,7 @@ async fn money_create_mobile_money_deposit_blank_reference_is_sent_once() {
     let m = unavailable(
         &server,
         "/api/v3/deposit/mobile-money",
-        Some(json!({"customer_key": "c", "amount": 10.0, "wallet_id": WALLET, "reference_id": "  "})),
+        Some(json!({"customer_key": "c", "amount": 10, "wallet_id": WALLET, "reference_id": "  "})),
     )
     .await;
     let body = t::CreateDepositRequest::builder()
@@ -398,13 +399,13 @@ async fn op_create_bank_checkout_deposit() {
                     "currency": "KES",
                     "country": "KE",
                     "referenceId": "chk-2025-0007",
-                    "amount": 2500.0,
+                    "amount": 2500,
                     "callbackUrl": CALLBACK,
                     "customerRedirectUrl": "https://shop.example/thanks",
                     "idNumber": "29384756",
                     "forceDefaultMethod": true
                 }));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Checkout Created successfully created.", "data": {
                 "id": "6650b2c3d4e5f6a7b8c9d0e1", "referenceId": "chk-2025-0007",
                 "referenceNumber": 1234567891, "message": "Deposit request sent successfully",
@@ -447,7 +448,7 @@ async fn money_create_bank_checkout_deposit_without_reference_is_sent_once() {
         "/api/v3/deposit/bank/checkout",
         Some(
             json!({"fullName": "Wanjiru Kamau", "phoneNumber": "+254712345678",
-            "paymentMethod": "PAYBYBANK", "currency": "KES", "amount": 2500.0}),
+            "paymentMethod": "PAYBYBANK", "currency": "KES", "amount": 2500}),
         ),
     )
     .await;
@@ -562,12 +563,12 @@ async fn op_create_card_deposit() {
                     "card": card_json(),
                     "country": "ZA",
                     "referenceId": "card-2025-0101",
-                    "amount": 250.0,
+                    "amount": 250,
                     "callbackUrl": CALLBACK,
                     "customerRedirectUrl": "https://shop.example/thanks"
                 }));
             // The answer is the snake_case deposit receipt; an older payload's string number.
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Checkout Created successfully created.", "data": {
                 "id": "6650d4e5f6a7b8c9d0e1f2a3", "message": "Deposit request sent successfully",
                 "reference_id": "card-2025-0101", "reference_number": "CD250101001",
@@ -604,7 +605,7 @@ async fn money_create_card_deposit_without_reference_is_sent_once() {
         &server,
         "/api/v3/deposit/card",
         Some(json!({"fullName": "Thabo Nkosi", "phoneNumber": "+27712345678",
-            "currency": "ZAR", "card": card_json(), "amount": 250.0})),
+            "currency": "ZAR", "card": card_json(), "amount": 250})),
     )
     .await;
     let err = client(&server)
@@ -698,14 +699,14 @@ async fn op_create_mobile_money_withdrawal() {
                 .header("authorization", bearer())
                 .json_body(json!({
                     "customer_key": "cust-8841",
-                    "amount": 500.0,
+                    "amount": 500,
                     "walletId": WALLET,
                     "callbackUrl": CALLBACK,
                     "referenceId": "wd-2025-0101",
                     "currency": "KES",
                     "network": "MPESA"
                 }));
-            then.status(200).json_body(withdrawal_receipt("wd-2025-0101"));
+            then.status(201).json_body(withdrawal_receipt("wd-2025-0101"));
         })
         .await;
     let body = withdrawal_request(Some("wd-2025-0101"))
@@ -731,7 +732,7 @@ async fn money_create_mobile_money_withdrawal_without_reference_is_sent_once() {
     let m = unavailable(
         &server,
         "/api/v3/withdraw/mobile-money",
-        Some(json!({"customer_key": "cust-8841", "amount": 500.0, "walletId": WALLET})),
+        Some(json!({"customer_key": "cust-8841", "amount": 500, "walletId": WALLET})),
     )
     .await;
     let err = client(&server)
@@ -784,7 +785,7 @@ async fn op_create_lipa_na_mpesa_withdrawal() {
                 .path("/api/v3/withdraw/lipa-na-mpesa")
                 .header("authorization", bearer())
                 .json_body(json!({
-                    "amount": 120.0,
+                    "amount": 120,
                     "walletId": WALLET,
                     "callbackUrl": CALLBACK,
                     "referenceId": "LIPA-0042",
@@ -795,7 +796,7 @@ async fn op_create_lipa_na_mpesa_withdrawal() {
                         "phoneNumber": "+254712345678"
                     }
                 }));
-            then.status(200).json_body(withdrawal_receipt("LIPA-0042"));
+            then.status(201).json_body(withdrawal_receipt("LIPA-0042"));
         })
         .await;
     let body = t::CreateLipaNaMpesaWithdrawalRequest::builder()
@@ -828,7 +829,7 @@ async fn money_create_lipa_na_mpesa_withdrawal_without_reference_is_sent_once() 
     let m = unavailable(
         &server,
         "/api/v3/withdraw/lipa-na-mpesa",
-        Some(json!({"amount": 120.0, "walletId": WALLET,
+        Some(json!({"amount": 120, "walletId": WALLET,
             "lipaNaMpesaDetails": {"businessShortcode": "174379"}})),
     )
     .await;
@@ -882,7 +883,7 @@ async fn op_create_paybill_withdrawal() {
                 .path("/api/v3/withdraw/paybill")
                 .header("authorization", bearer())
                 .json_body(json!({
-                    "amount": 3200.0,
+                    "amount": 3200,
                     "walletId": WALLET,
                     "callbackUrl": CALLBACK,
                     "referenceId": "PAYBILL-0042",
@@ -893,7 +894,7 @@ async fn op_create_paybill_withdrawal() {
                         "remarks": "Invoice #12345"
                     }
                 }));
-            then.status(200).json_body(withdrawal_receipt("PAYBILL-0042"));
+            then.status(201).json_body(withdrawal_receipt("PAYBILL-0042"));
         })
         .await;
     let body = t::CreatePaybillWithdrawalRequest::builder()
@@ -925,7 +926,7 @@ async fn money_create_paybill_withdrawal_without_reference_is_sent_once() {
     let m = unavailable(
         &server,
         "/api/v3/withdraw/paybill",
-        Some(json!({"amount": 3200.0, "walletId": WALLET,
+        Some(json!({"amount": 3200, "walletId": WALLET,
             "paybillDetails": {"paybillNumber": "400200", "accountNumber": "ACC-77120"}})),
     )
     .await;
@@ -1152,11 +1153,11 @@ async fn op_create_bank_withdrawal() {
                 .json_body(json!({
                     "bankDetails": bank_details_json(),
                     "currency": "ZAR",
-                    "amount": 1800.0,
+                    "amount": 1800,
                     "referenceId": "bank-2025-0042",
                     "callbackUrl": CALLBACK
                 }));
-            then.status(200).json_body(withdrawal_receipt("bank-2025-0042"));
+            then.status(201).json_body(withdrawal_receipt("bank-2025-0042"));
         })
         .await;
     let d = client(&server)
@@ -1273,7 +1274,7 @@ async fn op_create_onramp() {
                         "accountName": "Jane Doe",
                         "providerNetwork": "MPESA"
                     },
-                    "fiatAmount": 2000.0,
+                    "fiatAmount": 2000,
                     "currency": "KES",
                     "chain": "CELO",
                     "token": "CUSD",
@@ -1283,7 +1284,7 @@ async fn op_create_onramp() {
                     "rateId": "q_onr_8c1f2a",
                     "fiatWalletId": WALLET
                 }));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Request has been successfully created", "data": {
                 "id": "6652a1b2c3d4e5f6a7b8c9d0", "referenceId": "onr-2025-0042",
                 "referenceNumber": 3234567890u64, "message": "Deposit request sent successfully",
@@ -1425,7 +1426,7 @@ async fn op_create_crypto_onramp() {
                     "referenceId": "cr-2025-0042",
                     "callbackUrl": CALLBACK
                 }));
-            then.status(200)
+            then.status(201)
                 .json_body(crypto_onramp_body("cr-2025-0042", "PENDING", Value::Null));
         })
         .await;
@@ -1528,7 +1529,7 @@ async fn op_create_offramp() {
                         "accountName": "Jane Doe",
                         "networkProvider": "MPESA"
                     },
-                    "cryptoAmount": 10.0,
+                    "cryptoAmount": 10,
                     "currency": "KES",
                     "chain": "CELO",
                     "token": "USDC",
@@ -1538,7 +1539,7 @@ async fn op_create_offramp() {
                     "rateId": "q_ofr_51d0e9",
                     "refund_config": {"address": SENDER}
                 }));
-            then.status(200)
+            then.status(201)
                 .json_body(offramp_envelope("ofr-2025-0042", "PENDING"));
         })
         .await;
@@ -1620,7 +1621,7 @@ async fn money_create_offramp_with_reference_is_retried() {
     assert_eq!(sent["bankReceiver"]["accountNumber"], "63122514698");
     assert_eq!(
         sent["refund_config"],
-        json!({"generate_invoice_url": "https://shop.example/ln/invoice", "amount_msat": 50_000_000.0})
+        json!({"generate_invoice_url": "https://shop.example/ln/invoice", "amount_msat": 50_000_000})
     );
     assert!(sent.get("refundConfig").is_none());
     assert_eq!(sent["chain"], "LIGHTNING");
@@ -1748,7 +1749,7 @@ async fn op_retry_offramp_refund() {
             when.method(POST)
                 .path("/api/v3/offramp/retry-refund/ofr-2025-0040")
                 .header("authorization", bearer());
-            then.status(200)
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Refund retry initiated",
                 "data": {"referenceId": "ofr-2025-0040", "refundStatus": "PENDING"}}));
         })
@@ -1786,7 +1787,7 @@ async fn op_retry_offramp_refunds() {
                 .path("/api/v3/offramp/retry-refunds-multiple")
                 .header("authorization", bearer())
                 .json_body(json!({"referenceIds": ["ofr-2025-0040", "ofr-2025-0039"]}));
-            then.status(200)
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Refund retries initiated",
                 "data": {"retried": ["ofr-2025-0040"], "failed": ["ofr-2025-0039"]}}));
         })
@@ -1832,7 +1833,7 @@ async fn op_retry_all_failed_offramp_refunds() {
             when.method(POST)
                 .path("/api/v3/offramp/retry-all-failed-refunds")
                 .header("authorization", bearer());
-            then.status(200)
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Refund retries initiated",
                 "data": {"total": 3, "retried": 2}}));
         })
@@ -1871,7 +1872,7 @@ async fn op_submit_offramp_refund_invoice() {
                 .path("/api/v3/offramp/submit-refund-invoice/ofr-2025-0043")
                 .header("authorization", bearer())
                 .json_body(json!({"invoice": INVOICE}));
-            then.status(200)
+            then.status(201)
                 .json_body(json!({"success": true, "message": "Refund invoice submitted",
                 "data": {"referenceId": "ofr-2025-0043", "refundStatus": "PENDING"}}));
         })

@@ -89,10 +89,10 @@ fn bulk_request_json() -> serde_json::Value {
         "batchDescription": "Field agents",
         "recipients": [
             {"recipientName": "Amina Otieno", "recipientEmail": "amina.otieno@example.com",
-             "recipientPhone": "+254700000001", "amount": 1200.0, "currency": "KES",
+             "recipientPhone": "+254700000001", "amount": 1200, "currency": "KES",
              "reference": "PAY-0101", "network": "MPESA"},
             {"recipientName": "Brian Kamau", "recipientEmail": "brian.kamau@example.com",
-             "recipientPhone": "+254700000002", "amount": 2000.0, "currency": "KES",
+             "recipientPhone": "+254700000002", "amount": 2000, "currency": "KES",
              "reference": "PAY-0102", "network": "MPESA"}
         ],
         "walletSelections": [{"currency": "KES", "walletId": "0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10"}],
@@ -116,7 +116,7 @@ async fn op_create_kyc() {
                     "userEmail": "wanjiru.kimani@example.com", "customerKey": "cust-7781",
                     "firstName": "Wanjiru", "lastName": "Kimani", "dob": "1992-06-14",
                     "gender": "F", "country": "KE", "phone": "+254711223344"}));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Kyc Basic Details created successfully",
                 "data": {"status": "PENDING", "kycId": "kyc_9a8b7c6d5e", "kycStatus": false}}));
         })
@@ -148,7 +148,7 @@ async fn op_add_kyc_address() {
                 .header("authorization", bearer())
                 .json_body(json!({"kycId": "kyc_9a8b7c6d5e", "street": "Kenyatta Avenue 40",
                     "town": "Mombasa", "country": "KE"}));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Kyc Address created successfully",
                 "data": {"status": "PENDING", "kycId": "kyc_9a8b7c6d5e", "kycStatus": false}}));
         })
@@ -176,7 +176,7 @@ async fn op_add_kyc_document() {
                 .json_body(json!({"kycId": "kyc_9a8b7c6d5e", "nationality": "Kenyan",
                     "documentNo": "33445566", "documentExpirationDate": "2031-03-31",
                     "country": "Kenya", "documentName": "GOVERNMENT ID"}));
-            then.status(200).json_body(json!({"success": true,
+            then.status(201).json_body(json!({"success": true,
                 "message": "Kyc Document created successfully",
                 "data": {"status": "SUBMITTED", "kycId": "kyc_9a8b7c6d5e", "kycStatus": false}}));
         })
@@ -385,7 +385,7 @@ async fn op_create_settlement() {
                 .header("authorization", bearer())
                 .json_body(json!({
                     "walletId": "0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10",
-                    "amount": 250000.0,
+                    "amount": 250000,
                     "balanceSource": "PAYOUT",
                     "integratorNote": "February settlement",
                     "callbackUrl": "https://example.com/hooks/settlements",
@@ -555,7 +555,7 @@ fn batch_items() -> Vec<v3::types::SettlementBatchItem> {
 
 fn batch_items_json() -> serde_json::Value {
     json!([
-        {"walletId": "0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10", "amount": 150000.0,
+        {"walletId": "0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10", "amount": 150000,
          "balanceSource": "PAYOUT", "savedBeneficiaryId": "ben-31", "subReference": "KE-1"},
         {"walletId": "7c2e9f00-1d3b-4c5a-8e6f-0a1b2c3d4e5f", "amount": 900.5,
          "balanceSource": "DEPOSIT",

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// Formats that OpenAPI defines for code generation but that are not JSON Schema formats to
-/// assert (`password` marks a secret, `int64` a width). They are dropped on conversion.
+/// assert (`password` marks a secret, `int64` a width). They are dropped on conversion; the
+/// widths of integers become bounds (see [`integer_range`]).
 const OPENAPI_ONLY_FORMATS: &[&str] = &["password", "int32", "int64", "float", "double", "byte", "binary"];
 
 /// Schema Object keys that are OpenAPI annotations, not JSON Schema assertions.
@@ -167,6 +168,8 @@ pub fn deref<'a>(doc: &'a Value, value: &'a Value, ptr: &str) -> Option<(&'a Val
 ///   `anyOf: [{type: null}, <schema>]`.
 /// - `x-*`, `example`, `discriminator`, `xml`, `externalDocs`, `deprecated`, `readOnly`,
 ///   `writeOnly` are dropped, and so are OpenAPI-only formats (`password`, `int64`, ...).
+/// - `type: integer` with `format: int32` or `int64` gets the width's `minimum`/`maximum`
+///   (tighter bounds of its own are kept).
 /// - Boolean `exclusiveMinimum`/`exclusiveMaximum` become the 2020-12 numeric form.
 pub fn to_json_schema(doc: &Value, schema: &Value) -> Value {
     convert(doc, schema, &mut Vec::new())
@@ -273,6 +276,11 @@ fn convert(doc: &Value, schema: &Value, inlining: &mut Vec<String>) -> Value {
         }
     }
 
+    if let Some((low, high)) = integer_range(obj) {
+        out.entry("minimum").or_insert_with(|| Value::from(low));
+        out.entry("maximum").or_insert_with(|| Value::from(high));
+    }
+
     if !nullable {
         return Value::Object(out);
     }
@@ -294,6 +302,19 @@ fn convert(doc: &Value, schema: &Value, inlining: &mut Vec<String>) -> Value {
         values.push(Value::Null);
     }
     Value::Object(out)
+}
+
+/// The range an integer schema declares with its `format` (`int32`, `int64`): what the SDK's
+/// `i32`/`i64` can hold.
+fn integer_range(schema: &Map<String, Value>) -> Option<(i64, i64)> {
+    if schema.get("type").and_then(Value::as_str) != Some("integer") {
+        return None;
+    }
+    match schema.get("format").and_then(Value::as_str)? {
+        "int32" => Some((i32::MIN.into(), i32::MAX.into())),
+        "int64" => Some((i64::MIN, i64::MAX)),
+        _ => None,
+    }
 }
 
 fn wrap_nullable(schema: Value) -> Value {
@@ -421,6 +442,8 @@ components:
         email: {type: string, format: email, x-note: kept out}
         secret: {type: string, format: password}
         balance: {type: number, nullable: true, example: 3}
+        count: {type: integer, format: int64}
+        small: {type: integer, format: int32, minimum: 0, nullable: true}
     Owner:
       type: object
       properties:
@@ -456,6 +479,14 @@ components:
             wallet.pointer("/properties/balance"),
             Some(&json!({"type": ["number", "null"]}))
         );
+        assert_eq!(
+            wallet.pointer("/properties/count"),
+            Some(&json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}))
+        );
+        assert_eq!(
+            wallet.pointer("/properties/small"),
+            Some(&json!({"type": ["integer", "null"], "minimum": 0, "maximum": i32::MAX}))
+        );
         let maybe = to_json_schema(&d, d.pointer("/components/schemas/MaybeStatus").unwrap());
         assert_eq!(
             maybe,
@@ -487,6 +518,22 @@ components:
             .validate(&wallet, &json!({"id": "w", "status": "weird"}))
             .unwrap();
         assert_eq!(bad_status[0].instance_path, "/status");
+
+        // Integer widths are asserted: 2^63 does not fit an int64, 2^31 not an int32.
+        let ok3 = json!({"id": "w", "count": i64::MAX, "small": i32::MAX});
+        assert_eq!(v.validate(&wallet, &ok3).unwrap(), vec![]);
+        let wide = v
+            .validate(
+                &wallet,
+                &json!({"id": "w", "count": 1e20, "small": 2_147_483_648_u64}),
+            )
+            .unwrap();
+        let at: Vec<(&str, &str)> = wide
+            .iter()
+            .map(|e| (e.instance_path.as_str(), e.keyword.as_str()))
+            .collect();
+        assert!(at.contains(&("/count", "maximum")), "{at:?}");
+        assert!(at.contains(&("/small", "maximum")), "{at:?}");
 
         let maybe = json!({"$ref": "#/components/schemas/MaybeStatus"});
         assert!(v.validate(&maybe, &Value::Null).unwrap().is_empty());

@@ -191,7 +191,8 @@ fn planted(dir: &Path) -> PathBuf {
                 "application/json",
                 key,
             ),
-            // Valid against the schema (an integer), but the SDK's i64 cannot hold it.
+            // An integer, but wider than the declared `format: int64`: the SDK's i64 cannot
+            // hold it (schema_violation on the range, and decode_failure).
             entry(
                 "POST",
                 &format!("{SANDBOX}/api/v3/auth/login"),
@@ -271,6 +272,7 @@ fn every_kind_is_reported_with_operation_pointer_and_severity() {
             "/data/status",
             "WARN",
         ),
+        ("schema_violation", Some("send_magic_link"), "/error_code", "ERR"),
         ("decode_failure", Some("send_magic_link"), "/error_code", "ERR"),
         (
             "decode_failure",
@@ -329,6 +331,197 @@ fn every_kind_is_reported_with_operation_pointer_and_severity() {
             .unwrap()
             .iter()
             .any(|f| f["kind"] == "decode_failure" && f["operation_id"] == "get_health")
+    );
+}
+
+/// A fiat wallet as Kotani's 2023 Postman captures show it: no `deposit_balance`.
+fn fiat_wallet_body() -> Value {
+    json!({"success": true, "message": "The wallet has been successfully created.", "data": {
+        "id": "66a0f1c2d3e4f5a6b7c8d9e0", "name": "Payouts KES", "type": "fiat", "balance": 0,
+        "integrator": "66a0f1c2d3e4f5a6b7c8d9ff", "currency": "KES", "status": "active"}})
+}
+
+fn customer_body() -> Value {
+    json!({"success": true, "message": "Customer has been successfully created.", "data": {
+        "phone_number": "+254700000001", "country_code": "KE", "network": "MPESA",
+        "customer_key": "ck-7Qm2", "integrator": "66a0f1c2d3e4f5a6b7c8d9ff"}})
+}
+
+fn findings_of<'a>(report: &'a Value, op: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["operation_id"] == op)
+        .collect()
+}
+
+#[test]
+fn a_documented_201_is_checked_like_any_documented_status() {
+    let dir = scratch("status-201");
+    let quote = json!({"success": true, "message": "Available exchange rate.", "data": {
+        "from": "KES", "to": "USDT", "value": "0.0077", "id": "q-1", "fiatAmount": 1000,
+        "cryptoAmount": 7.5, "transactionAmount": 975, "fee": 25}});
+    let har = write_har(
+        &dir,
+        "created.har",
+        vec![
+            entry(
+                "POST",
+                &format!("{SANDBOX}/api/v3/wallet/fiat"),
+                201,
+                "application/json",
+                fiat_wallet_body(),
+            ),
+            // The 201 of the onramp quote is `x-kotani-inferred`: a clean one confirms it.
+            entry(
+                "POST",
+                &format!("{SANDBOX}/api/v3/rate/onramp"),
+                201,
+                "application/json",
+                quote,
+            ),
+        ],
+    );
+    let run = contract(&["--har", har_arg(&har), "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let r = run.json();
+    assert!(findings_of(&r, "create_fiat_wallet").is_empty(), "{r:#}");
+    let confirmed = finding(
+        &r,
+        "inferred_confirmed",
+        Some("create_onramp_quote"),
+        "/paths/~1api~1v3~1rate~1onramp/post/responses/201",
+    );
+    assert_eq!(confirmed["severity"], "INFO");
+    assert!(
+        confirmed["message"].as_str().unwrap().contains("response"),
+        "{confirmed}"
+    );
+    assert_eq!(r["summary"]["findings"]["ERR"], 0);
+    assert_eq!(r["summary"]["findings"]["WARN"], 0);
+}
+
+#[test]
+fn an_undocumented_2xx_warns_and_its_body_is_still_checked() {
+    let dir = scratch("status-202");
+    // create_customer documents 201 only.
+    let clean = write_har(
+        &dir,
+        "accepted.har",
+        vec![entry(
+            "POST",
+            &format!("{SANDBOX}/api/v3/customer/mobile-money"),
+            202,
+            "application/json",
+            customer_body(),
+        )],
+    );
+    let run = contract(&["--har", har_arg(&clean), "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "a WARN does not fail the run: {}", run.stdout);
+    let r = run.json();
+    let f = finding(
+        &r,
+        "undocumented_success_status",
+        Some("create_customer"),
+        "/responses/202",
+    );
+    assert_eq!(f["severity"], "WARN");
+    assert_eq!(f["status"], 202);
+    assert_eq!(
+        f["id"],
+        "undocumented_success_status:create_customer:/responses/202"
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains("201") && message.contains("202"), "{message}");
+    // Not the ERR of an unknown status, and nothing else: the body fits the success schema.
+    assert_eq!(findings_of(&r, "create_customer").len(), 1, "{r:#}");
+    assert_eq!(r["summary"]["findings"]["ERR"], 0);
+    // --fail-on WARN makes it fail the run; its kind has its own severity override.
+    assert_eq!(
+        contract(&["--har", har_arg(&clean), "--fail-on", "WARN"], &[]).code,
+        1
+    );
+    assert_eq!(
+        contract(
+            &[
+                "--har",
+                har_arg(&clean),
+                "--severity",
+                "undocumented_success_status=ERR"
+            ],
+            &[]
+        )
+        .code,
+        1
+    );
+
+    // The same status with a body that breaks the success schema: the violations are reported
+    // with the status seen.
+    let mut bad = customer_body();
+    bad["data"]["customer_key"] = json!(7);
+    bad["data"].as_object_mut().unwrap().remove("country_code");
+    let broken = write_har(
+        &dir,
+        "accepted-broken.har",
+        vec![entry(
+            "POST",
+            &format!("{SANDBOX}/api/v3/customer/mobile-money"),
+            202,
+            "application/json",
+            bad,
+        )],
+    );
+    let run = contract(&["--har", har_arg(&broken), "--format", "json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let r = run.json();
+    for (kind, pointer, severity) in [
+        ("undocumented_success_status", "/responses/202", "WARN"),
+        ("schema_violation", "/data/customer_key", "ERR"),
+        ("missing_required", "/data/country_code", "ERR"),
+        ("decode_failure", "/data/customer_key", "ERR"),
+    ] {
+        let f = finding(&r, kind, Some("create_customer"), pointer);
+        assert_eq!(f["severity"], severity, "{f}");
+        assert_eq!(f["status"], 202, "{f}");
+    }
+    assert!(
+        !findings_of(&r, "create_customer")
+            .iter()
+            .any(|f| f["kind"] == "undocumented_status"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn a_2xx_body_that_fails_the_schema_is_an_error() {
+    let dir = scratch("status-201-broken");
+    let mut bad = fiat_wallet_body();
+    bad["data"]["balance"] = json!("lots");
+    let har = write_har(
+        &dir,
+        "broken.har",
+        vec![entry(
+            "POST",
+            &format!("{SANDBOX}/api/v3/wallet/fiat"),
+            201,
+            "application/json",
+            bad,
+        )],
+    );
+    let run = contract(&["--har", har_arg(&har), "--format", "json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let r = run.json();
+    for kind in ["schema_violation", "decode_failure"] {
+        let f = finding(&r, kind, Some("create_fiat_wallet"), "/data/balance");
+        assert_eq!(f["severity"], "ERR", "{f}");
+        assert_eq!(f["status"], 201, "{f}");
+    }
+    assert!(
+        !findings_of(&r, "create_fiat_wallet")
+            .iter()
+            .any(|f| f["kind"] == "undocumented_success_status" || f["kind"] == "undocumented_status"),
+        "201 is documented: {r:#}"
     );
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::har::Exchange;
 use super::report::{Kind, Observation, PresenceTable, Source};
-use super::specs::{Match, SpecOp, Specs, path_pointer, url_host, url_path};
+use super::specs::{Match, SpecOp, Specs, inferred_reason, path_pointer, url_host, url_path};
 use super::walk::{Seen, ValidatorCache, Walker};
 use crate::schema::{SchemaValidator, deref, escape_token};
 
@@ -115,28 +115,56 @@ impl<'s> Checker<'s> {
             .as_deref()
             .filter(|b| !b.iter().all(u8::is_ascii_whitespace))
             .map(|b| serde_json::from_slice(b).map_err(|e| e.to_string()));
+        let success = (200..300).contains(&status);
+        let listed = || -> String {
+            responses
+                .map(|r| r.keys().map(String::as_str).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default()
+        };
+        // A 2xx the operation does not list is still a success: the SDK decodes every 2xx with
+        // the operation's success schema, so the body is checked against it, and the status is
+        // reported (WARN) for the spec to list it.
+        let documented = responses.and_then(|r| find_response(r, status));
+        let substitute = match documented {
+            Some(_) => None,
+            None if success => responses.and_then(success_response),
+            None => None,
+        };
         let mut documented_2xx = false;
-        let documented = responses.and_then(|r| find_response(r, status)).is_some();
-
-        match responses.and_then(|r| find_response(r, status)) {
+        let mut inferred_response: Option<(String, String)> = None;
+        match documented.or(substitute) {
             None => {
-                let listed: Vec<&str> = responses
-                    .map(|r| r.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
                 found.push(Found {
                     kind: Kind::UndocumentedStatus,
                     pointer: format!("/responses/{status}"),
                     instance: String::new(),
-                    message: format!(
-                        "status {status} is not documented (documented: {})",
-                        listed.join(", ")
-                    ),
+                    message: format!("status {status} is not documented (documented: {})", listed()),
                 });
             }
             Some((key, response)) => {
-                documented_2xx = (200..300).contains(&status);
+                if substitute.is_some() {
+                    found.push(Found {
+                        kind: Kind::UndocumentedSuccessStatus,
+                        pointer: format!("/responses/{status}"),
+                        instance: String::new(),
+                        message: format!(
+                            "status {status} is not documented (documented: {}); the body was checked \
+                             against the {key} response, as the SDK decodes every 2xx with the \
+                             success schema: list {status} in the spec",
+                            listed()
+                        ),
+                    });
+                } else {
+                    documented_2xx = success;
+                }
                 let base = format!("{}/responses/{}", op.pointer, escape_token(key));
                 let (response, response_ptr) = deref(doc, response, &base).unwrap_or((response, base));
+                if documented_2xx
+                    && key == status.to_string()
+                    && let Some(reason) = inferred_reason(response)
+                {
+                    inferred_response = Some((response_ptr.clone(), reason));
+                }
                 let content = response.get("content").and_then(Value::as_object);
                 self.check_body(
                     op,
@@ -150,9 +178,10 @@ impl<'s> Checker<'s> {
             }
         }
 
-        // The SDK decodes only documented statuses (others are an unexpected-response error).
+        // The SDK decodes every 2xx with the success schema and the other documented statuses
+        // with the error schema (an undocumented non-2xx is an unexpected-response error).
         if let Some(Ok(_)) = &body_json
-            && documented
+            && (documented.is_some() || substitute.is_some())
             && let Some(Err(failure)) =
                 kotanipay::meta::decode(op.family, &op.id, status, ex.body.as_deref().unwrap_or_default())
         {
@@ -176,6 +205,10 @@ impl<'s> Checker<'s> {
         if let Some(reason) = &op.inferred {
             let clean = documented_2xx && found.is_empty();
             self.tally_inferred(op, String::new(), reason, clean, &ex.source);
+        }
+        if let Some((pointer, reason)) = inferred_response {
+            let clean = found.is_empty();
+            self.tally_inferred(op, pointer, &reason, clean, &ex.source);
         }
         for f in found {
             self.observations.push(Observation {
@@ -350,6 +383,8 @@ impl<'s> Checker<'s> {
             }
             let what = if pointer.is_empty() {
                 "operation".to_owned()
+            } else if pointer.starts_with("/paths/") {
+                format!("response {pointer}")
             } else {
                 format!("schema {pointer}")
             };
@@ -370,6 +405,16 @@ impl<'s> Checker<'s> {
             });
         }
     }
+}
+
+/// The operation's success response (the lowest documented 2xx): what the SDK decodes any 2xx
+/// with. Every 2xx of an operation has the same schema (spec lint check 2).
+fn success_response(responses: &Map<String, Value>) -> Option<(&str, &Value)> {
+    responses
+        .iter()
+        .filter(|(k, _)| k.starts_with('2'))
+        .min_by(|(a, _), (b, _)| a.cmp(b))
+        .map(|(k, v)| (k.as_str(), v))
 }
 
 /// The documented response for a status: exact code, then its range (`4XX`), then `default`.
@@ -470,6 +515,10 @@ mod tests {
         assert_eq!(find_response(r, 200).unwrap().0, "200");
         assert_eq!(find_response(r, 404).unwrap().0, "4XX");
         assert_eq!(find_response(r, 503).unwrap().0, "default");
+        let created = json!({"201": 1, "200": 2, "4XX": 3});
+        assert_eq!(success_response(created.as_object().unwrap()).unwrap().0, "200");
+        let only_errors = json!({"4XX": 1, "5XX": 2});
+        assert!(success_response(only_errors.as_object().unwrap()).is_none());
         let no_default = json!({"200": 1, "4xx": 2});
         assert!(find_response(no_default.as_object().unwrap(), 500).is_none());
         assert_eq!(

@@ -48,6 +48,8 @@ impl FromStr for Severity {
 pub enum Kind {
     UnmatchedRequest,
     UndocumentedStatus,
+    /// A 2xx the operation does not list: still checked against its success schema.
+    UndocumentedSuccessStatus,
     ContentType,
     SchemaViolation,
     MissingRequired,
@@ -58,9 +60,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::UnmatchedRequest,
         Kind::UndocumentedStatus,
+        Kind::UndocumentedSuccessStatus,
         Kind::ContentType,
         Kind::SchemaViolation,
         Kind::MissingRequired,
@@ -74,6 +77,7 @@ impl Kind {
         match self {
             Kind::UnmatchedRequest => "unmatched_request",
             Kind::UndocumentedStatus => "undocumented_status",
+            Kind::UndocumentedSuccessStatus => "undocumented_success_status",
             Kind::ContentType => "content_type",
             Kind::SchemaViolation => "schema_violation",
             Kind::MissingRequired => "missing_required",
@@ -91,9 +95,11 @@ impl Kind {
             | Kind::MissingRequired
             | Kind::DecodeFailure
             | Kind::UndocumentedStatus => Severity::Err,
-            Kind::UnmatchedRequest | Kind::ContentType | Kind::UndocumentedField | Kind::UnknownEnumValue => {
-                Severity::Warn
-            }
+            Kind::UnmatchedRequest
+            | Kind::UndocumentedSuccessStatus
+            | Kind::ContentType
+            | Kind::UndocumentedField
+            | Kind::UnknownEnumValue => Severity::Warn,
             Kind::InferredConfirmed => Severity::Info,
         }
     }
