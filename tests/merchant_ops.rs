@@ -67,7 +67,7 @@ async fn op_get_all_wallets() {
     assert_eq!(env.message.as_deref(), Some("Wallets retrieved successfully"));
     assert_eq!(env.data.len(), 2);
     let ngn = &env.data[0];
-    assert_eq!(ngn.id, "w-ngn");
+    assert_eq!(ngn.id.as_deref(), Some("w-ngn"));
     assert_eq!(ngn.currency_code.as_deref(), Some("NGN"));
     assert_eq!(ngn.available_balance, Some(98000.75));
     assert_eq!(ngn.holding_balance, Some(1200.0));
@@ -114,7 +114,7 @@ async fn op_get_wallet_transactions() {
         .unwrap();
     m.assert_async().await;
     let tx = &env.data[0];
-    assert_eq!(tx.id, "wt-1");
+    assert_eq!(tx.id.as_deref(), Some("wt-1"));
     assert_eq!(tx.transaction_type.as_deref(), Some("internal_transfer"));
     assert_eq!(tx.amount, Some(3100.5));
     assert_eq!(tx.balance_before, Some(10000.0));
@@ -220,7 +220,7 @@ async fn op_get_settlement_batches() {
         .unwrap();
     m.assert_async().await;
     let b = &env.data[0];
-    assert_eq!(b.id, "sb-1");
+    assert_eq!(b.id.as_deref(), Some("sb-1"));
     assert_eq!(b.status, Some(t::SettlementBatchStatus::Completed));
     assert_eq!(b.total_amount, Some(7000.0));
     assert_eq!(b.fee_amount, Some(210.5));
@@ -264,7 +264,7 @@ async fn op_update_wallet_status() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(wallet.id, "w-ngn");
+    assert_eq!(wallet.id.as_deref(), Some("w-ngn"));
     assert_eq!(wallet.status, Some(t::WalletStatus::Suspended));
     assert_eq!(wallet.available_balance, Some(500.25));
     assert_eq!(wallet.updated_at.as_deref(), Some("2025-11-22T11:00:00.000000"));
@@ -438,7 +438,8 @@ async fn op_create_checkout() {
                     "customer_phone": "+2348033344455",
                     "success_url": "https://shop.example.com/orders/3003/paid",
                     "cancel_url": "https://shop.example.com/orders/3003",
-                    "metadata": {"order_id": "3003", "items": 2}
+                    // `meta_data`, as ODOS sends it; never `metadata`.
+                    "meta_data": {"order_id": "3003", "items": 2}
                 }));
             then.status(200).json_body(json!({
                 "data": {
@@ -449,7 +450,8 @@ async fn op_create_checkout() {
                     "checkout_url": "https://checkout.example.invalid/c/co-3003",
                     "success_url": "https://shop.example.com/orders/3003/paid",
                     "cancel_url": "https://shop.example.com/orders/3003",
-                    "metadata": {"order_id": "3003", "items": 2},
+                    "payment_reference": "PAY-K7M2Q9X4",
+                    "meta_data": {"order_id": "3003", "items": 2},
                     "expires_at": "2025-11-23T18:02:11.502113", "paid_at": null,
                     "created_at": "2025-11-22T18:02:11.502113",
                     "updated_at": "2025-11-22T18:02:11.502113",
@@ -470,7 +472,7 @@ async fn op_create_checkout() {
         .customer_phone(s("+2348033344455"))
         .success_url(s("https://shop.example.com/orders/3003/paid"))
         .cancel_url(s("https://shop.example.com/orders/3003"))
-        .metadata(map(json!({"order_id": "3003", "items": 2})));
+        .meta_data(map(json!({"order_id": "3003", "items": 2})));
     let env = merchant_client(&server)
         .create_checkout()
         .body(body)
@@ -487,7 +489,9 @@ async fn op_create_checkout() {
         c.checkout_url.as_deref(),
         Some("https://checkout.example.invalid/c/co-3003")
     );
-    assert_eq!(c.metadata.unwrap()["items"], 2);
+    assert_eq!(c.payment_reference.as_deref(), Some("PAY-K7M2Q9X4"));
+    assert_eq!(c.meta_data.unwrap()["items"], 2);
+    assert_eq!(c.metadata, None);
     assert_eq!(c.paid_at, None);
 }
 
@@ -572,8 +576,139 @@ async fn op_get_checkout() {
     assert_eq!(c.amount, Some(640.0));
     assert_eq!(c.currency_code.as_deref(), Some("KES"));
     assert_eq!(c.status, Some(t::CheckoutStatus::Unknown("on_hold".into())));
+    // A server that spells it `metadata` still decodes.
     assert_eq!(c.metadata.unwrap()["plan"], "pro");
+    assert_eq!(c.meta_data, None);
+    assert_eq!(c.payment_reference, None);
     assert_eq!(c.customer_name.as_deref(), Some("Achieng O"));
+}
+
+#[tokio::test]
+async fn op_cancel_checkout() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/merchants/checkouts/co-3003/cancel")
+                .header("x-api-key", MKEY)
+                .header_missing("authorization")
+                // No request body is sent (ODOS sends none).
+                .body("");
+            then.status(200).json_body(json!({
+                "data": {
+                    "id": "co-3003", "merchant_id": MERCHANT, "amount": 150.0,
+                    "currency_code": "GHS", "status": "cancelled",
+                    "payment_reference": "PAY-K7M2Q9X4",
+                    "meta_data": {"order_reference": "odos-1f0c", "source": "odos-mobile"},
+                    "checkout_url": "https://checkout.example.invalid/c/co-3003",
+                    "expires_at": "2025-11-23T18:02:11.502113", "paid_at": null,
+                    "created_at": "2025-11-22T18:02:11.502113",
+                    "updated_at": "2025-11-22T18:30:00.000000",
+                    "cancelled_at": "2025-11-22T18:30:00.000000"
+                },
+                "message": "Checkout cancelled successfully",
+                "status": "success"
+            }));
+        })
+        .await;
+    let c = merchant_client(&server)
+        .cancel_checkout()
+        .checkout_id("co-3003")
+        .data()
+        .await
+        .unwrap();
+    m.assert_async().await;
+    assert_eq!(c.id, "co-3003");
+    assert_eq!(c.status, Some(t::CheckoutStatus::Cancelled));
+    assert_eq!(c.amount, Some(150.0));
+    assert_eq!(c.payment_reference.as_deref(), Some("PAY-K7M2Q9X4"));
+    assert_eq!(c.meta_data.unwrap()["source"], "odos-mobile");
+    assert_eq!(c.paid_at, None);
+}
+
+#[tokio::test]
+async fn cancel_checkout_does_not_move_money() {
+    // Cancelling stops a payment; it is not marked as moving money, so a failure is an ordinary
+    // error (the checkout can be read again with get_checkout), not "outcome unknown".
+    let meta = kotanipay::meta::operations()
+        .find(|o| o.id == "cancel_checkout")
+        .expect("cancel_checkout is in the tables");
+    assert_eq!(meta.method, "POST");
+    assert_eq!(meta.path, "/api/v1/merchants/checkouts/{checkout_id}/cancel");
+    assert!(!meta.moves_money);
+
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/api/v1/merchants/checkouts/co-paid/cancel");
+            then.status(400)
+                .json_body(json!({"detail": "Checkout is already paid"}));
+        })
+        .await;
+    let err = merchant_client(&server)
+        .cancel_checkout()
+        .checkout_id("co-paid")
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(m.calls_async().await, 1);
+    assert_eq!(err.operation(), "cancel_checkout");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(!err.is_outcome_unknown());
+    assert!(err.message().contains("already paid"), "{}", err.message());
+}
+
+#[tokio::test]
+async fn checkout_statuses_decode() {
+    // The statuses ODOS handles (paid-like, pending-like and failed-like), and one nobody knows.
+    let cases = [
+        ("created", t::CheckoutStatus::Created),
+        ("pending", t::CheckoutStatus::Pending),
+        ("processing", t::CheckoutStatus::Processing),
+        ("paid", t::CheckoutStatus::Paid),
+        ("completed", t::CheckoutStatus::Completed),
+        ("approved", t::CheckoutStatus::Approved),
+        ("failed", t::CheckoutStatus::Failed),
+        ("rejected", t::CheckoutStatus::Rejected),
+        ("cancelled", t::CheckoutStatus::Cancelled),
+        ("expired", t::CheckoutStatus::Expired),
+        ("timeout", t::CheckoutStatus::Timeout),
+        (
+            "awaiting_rail",
+            t::CheckoutStatus::Unknown("awaiting_rail".into()),
+        ),
+    ];
+    let items: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (status, _))| {
+            json!({
+                "id": format!("co-{i}"), "status": status, "amount": 150.5,
+                "currency_code": "GHS", "payment_reference": format!("PAY-K7M2Q9X{i}")
+            })
+        })
+        .collect();
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/merchants/checkouts")
+                .header("x-api-key", MKEY);
+            then.status(200)
+                .json_body(json!({"data": items, "message": "ok", "status": "success"}));
+        })
+        .await;
+    let list = merchant_client(&server).list_checkouts().data().await.unwrap();
+    m.assert_async().await;
+    assert_eq!(list.len(), cases.len());
+    for (i, (c, (_, want))) in list.iter().zip(&cases).enumerate() {
+        assert_eq!(c.status.as_ref(), Some(want), "item {i}");
+        assert_eq!(c.payment_reference, Some(format!("PAY-K7M2Q9X{i}")));
+        assert_eq!(c.amount, Some(150.5));
+    }
+    // And serialized back as the wire strings.
+    assert_eq!(serde_json::to_value(&list[10].status).unwrap(), json!("timeout"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -879,7 +1014,7 @@ async fn op_add_payment_account() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(acct.id, "pa-1");
+    assert_eq!(acct.id.as_deref(), Some("pa-1"));
     assert_eq!(acct.account_type, Some(t::PaymentAccountType::MobileMoney));
     assert_eq!(acct.status, Some(t::PaymentAccountStatus::Active));
     assert_eq!(acct.network.as_deref(), Some("MPESA"));
@@ -961,7 +1096,7 @@ async fn op_get_payment_account() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(acct.id, "pa-bank");
+    assert_eq!(acct.id.as_deref(), Some("pa-bank"));
     assert_eq!(acct.status, Some(t::PaymentAccountStatus::Suspended));
     assert_eq!(acct.account_number.as_deref(), Some("0011223344"));
     assert_eq!(acct.bank_name.as_deref(), Some("First Example Bank"));
@@ -1047,7 +1182,7 @@ async fn op_delete_payment_account() {
         env.message.as_deref(),
         Some("Payment account deleted successfully")
     );
-    assert_eq!(env.data.id, "pa-old");
+    assert_eq!(env.data.id.as_deref(), Some("pa-old"));
     assert_eq!(env.data.status, Some(t::PaymentAccountStatus::Inactive));
     assert_eq!(env.data.deleted_at.as_deref(), Some("2025-11-22T09:00:00.000000"));
     assert_eq!(env.data.account_name, None);
@@ -1066,7 +1201,9 @@ async fn op_initiate_withdrawal() {
                 .path("/api/v1/merchants/withdrawals")
                 .header("x-api-key", MKEY)
                 .json_body(json!({
-                    "amount": 20000.0,
+                    // Sent in Node's number form: `20000`, not `20000.0` (the mock compares
+                    // numbers by their JSON type, so this checks the form).
+                    "amount": 20000,
                     "currency_code": "NGN",
                     "payment_account_id": "pa-bank",
                     "description": "Friday sweep",
@@ -1101,7 +1238,7 @@ async fn op_initiate_withdrawal() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(wd.id, "wd-1");
+    assert_eq!(wd.id.as_deref(), Some("wd-1"));
     assert_eq!(wd.status, Some(t::WithdrawalStatus::Pending));
     assert_eq!(wd.payout_type, Some(t::PayoutType::Bank));
     assert_eq!(wd.recipient_details, None);
@@ -1194,7 +1331,7 @@ async fn op_cancel_withdrawal() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(wd.id, "wd-2");
+    assert_eq!(wd.id.as_deref(), Some("wd-2"));
     assert_eq!(wd.status, Some(t::WithdrawalStatus::Cancelled));
     assert_eq!(wd.cancelled_at.as_deref(), Some("2025-11-22T14:05:00.000000"));
     assert_eq!(wd.completed_at, None);
@@ -1230,7 +1367,7 @@ async fn op_get_withdrawal() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(wd.id, "wd-3");
+    assert_eq!(wd.id.as_deref(), Some("wd-3"));
     assert_eq!(wd.status, Some(t::WithdrawalStatus::Failed));
     assert_eq!(wd.failure_reason.as_deref(), Some("Account closed"));
     assert_eq!(wd.fee_amount, Some(12.5));
@@ -1312,7 +1449,7 @@ async fn op_initiate_payout() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(po.id, "po-9");
+    assert_eq!(po.id.as_deref(), Some("po-9"));
     assert_eq!(po.status, Some(t::PayoutStatus::Processing));
     assert_eq!(po.payout_type, Some(t::PayoutType::Bank));
     assert_eq!(po.amount, Some(12345.67));
@@ -1410,7 +1547,7 @@ async fn op_cancel_payout() {
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(po.id, "po-5");
+    assert_eq!(po.id.as_deref(), Some("po-5"));
     assert_eq!(po.status, Some(t::PayoutStatus::Cancelled));
     assert_eq!(po.payout_type, Some(t::PayoutType::MobileMoney));
     assert_eq!(
@@ -1452,7 +1589,7 @@ async fn op_get_payout() {
     m.assert_async().await;
     assert_eq!(env.message.as_deref(), Some("Payout retrieved successfully"));
     let po = env.data;
-    assert_eq!(po.id, "po-6");
+    assert_eq!(po.id.as_deref(), Some("po-6"));
     assert_eq!(po.status, Some(t::PayoutStatus::Completed));
     assert_eq!(po.amount, Some(75000.0));
     assert_eq!(po.description.as_deref(), Some("Rent"));

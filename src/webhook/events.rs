@@ -856,17 +856,26 @@ impl V3Payload {
 /// A KutanaPay checkout, as carried by the `checkout.*` events.
 ///
 /// The webhook payload is not published: these fields are the checkout object of our merchant
-/// spec, itself partly inferred. All are optional.
+/// spec, itself partly inferred, plus `checkout_id`, which ODOS (a public KutanaPay integration)
+/// reads from the event data before falling back to `id`. All are optional; use
+/// [`Checkout::checkout_id_or_id`] to find the checkout either way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Checkout {
-    /// The checkout's UUID.
+    /// The checkout's UUID, when the data carries it as `checkout_id`.
+    #[serde(default)]
+    pub checkout_id: Option<String>,
+    /// The UUID of the object the data describes: the checkout's, unless `checkout_id` is also
+    /// there (then `id` may name something else, such as the payment).
     #[serde(default)]
     pub id: Option<String>,
+    /// KutanaPay's reference for the payment, e.g. `PAY-K7M2Q9X4` (not the checkout's id).
+    #[serde(default)]
+    pub payment_reference: Option<String>,
     /// The merchant.
     #[serde(default)]
     pub merchant_id: Option<String>,
-    /// The amount.
+    /// The amount, in major units (`150.00` GHS, not pesewas).
     #[serde(default, deserialize_with = "lenient::amount")]
     pub amount: Option<f64>,
     /// The currency.
@@ -899,7 +908,10 @@ pub struct Checkout {
     /// Where the customer goes after cancelling.
     #[serde(default)]
     pub cancel_url: Option<String>,
-    /// Your metadata.
+    /// Your `meta_data`, as given when the checkout was created.
+    #[serde(default)]
+    pub meta_data: Option<Value>,
+    /// The same, should the server spell it `metadata`.
     #[serde(default)]
     pub metadata: Option<Value>,
     /// Expiry.
@@ -914,6 +926,13 @@ pub struct Checkout {
     /// Updated.
     #[serde(default)]
     pub updated_at: Option<String>,
+}
+
+impl Checkout {
+    /// The checkout's id: `checkout_id` when the data has it, else `id` (what ODOS does).
+    pub fn checkout_id_or_id(&self) -> Option<&str> {
+        self.checkout_id.as_deref().or(self.id.as_deref())
+    }
 }
 
 /// The typed `data` of a merchant event.

@@ -13,7 +13,8 @@
 //!     return Ok(()); // already processed: answer 2xx again
 //! }
 //! if let MerchantPayload::CheckoutPaid(c) = event.payload() {
-//!     println!("checkout {:?} paid", c.id);
+//!     // `checkout_id` when the data carries it, else `id`.
+//!     println!("checkout {:?} paid", c.checkout_id_or_id());
 //! }
 //! # Ok(()) }
 //! # let (h, b) = kotanipay::webhook::testing::sign_merchant("whsec_checkout_hook", "checkout.paid", r#"{"id":"c-1"}"#);
