@@ -229,11 +229,32 @@ fn v3_tampering() {
         .unwrap()
         .replace("1025.5", "1025.6");
     assert_eq!(v3_kind(&v, &h, changed.as_bytes()), K::SignatureMismatch);
-    // The same number written differently is different text: JSON.stringify would not write it.
+    // The same number written another way is the same message (JSON.parse + JSON.stringify
+    // writes `1025.5` for all of them), and `data()` is read from the signed message, not the
+    // text: `1736.0` is the integer 1736 that was signed.
+    for same in ["1025.50", "1.0255e3", "10255E-1"] {
+        let changed = String::from_utf8(body.clone()).unwrap().replace("1025.5", same);
+        assert!(v.verify(&h, changed.as_bytes()).is_ok(), "{same}");
+    }
     let changed = String::from_utf8(body.clone())
         .unwrap()
-        .replace("1025.5", "1025.50");
-    assert_eq!(v3_kind(&v, &h, changed.as_bytes()), K::SignatureMismatch);
+        .replace(":1736,", ":1736.0,");
+    assert_eq!(
+        v.verify(&h, changed.as_bytes()).unwrap().data()["reference_number"],
+        json!(1736)
+    );
+    // A number a double does not hold as written cannot come from a JavaScript sender: refused
+    // before any MAC, never rounded into a message that verifies.
+    for inexact in ["1025.50000000000000001", "1e400"] {
+        let changed = String::from_utf8(body.clone())
+            .unwrap()
+            .replace("1025.5", inexact);
+        assert_eq!(
+            v3_kind(&v, &h, changed.as_bytes()),
+            K::InvalidPayload,
+            "{inexact}"
+        );
+    }
 
     // Reordered keys inside `data`: JSON.stringify would write them in the new order.
     let reordered = String::from_utf8(body.clone()).unwrap().replace(
@@ -394,6 +415,173 @@ fn v3_str_headers_variant() {
         v3_verifier().verify_parts(none, &body).unwrap_err().kind(),
         K::MissingHeader
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// v3: the two documented readings of what is signed
+
+/// Node 20, `JSON.stringify({event, data, timestamp, id})` for a withdrawal delivery carrying
+/// two extra top-level members. `data` was built as `{status, referenceId, amount, fee, "10",
+/// "2", errorMessage}`: JavaScript's property order puts `"2"` and `"10"` first.
+const V3_EXTRA_MESSAGE: &str = concat!(
+    r#"{"event":"transaction.withdrawal.status.updated","data":{"2":"two","10":"ten","#,
+    r#""status":"SUCCESSFUL","referenceId":"payout-7","amount":500,"fee":2.5,"errorMessage":null},"#,
+    r#""timestamp":1763382896,"id":"evt_01J9Z6"}"#,
+);
+/// Reading 2 (the webhook page's sample code: the body without `signature`): openssl over
+/// `V3_EXTRA_MESSAGE`, key `V3_SECRET`.
+const V3_EXTRA_HEX_WHOLE: &str = "ee551c079d8aad0b2257c921dcf9a1a26b976114ca6b8175bfc5e060677b3bc5";
+/// The same, key `V3_OLD_SECRET`.
+const V3_EXTRA_HEX_WHOLE_OLD: &str = "c006102567c7787671d06631d6822651adbf497d3e0d01d0ca75e0d4a321eecc";
+/// Reading 1 (the page's formula): openssl over `JSON.stringify({event, data})` of the same
+/// delivery, i.e. `V3_EXTRA_MESSAGE` without `timestamp` and `id`, key `V3_SECRET`.
+const V3_EXTRA_HEX_EVENT_DATA: &str = "c8f716fd39e7c7d597a0d2d9f54f979a19fc27abe9ba44562dd846a9d15e458c";
+/// Neither: openssl over `JSON.stringify({data, event})`, key `V3_SECRET`.
+const V3_EXTRA_HEX_NEITHER: &str = "8ba8d58a3db526ece75bca6127b19340fad932c7ef35d53b6c841710475f7469";
+
+fn replaced(body: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(text.contains(from), "{from}");
+    text.replacen(from, to, 1).into_bytes()
+}
+
+#[test]
+fn v3_reading_2_covers_the_extra_top_level_members() {
+    let v = v3_verifier();
+    let sig = format!("sha256={V3_EXTRA_HEX_WHOLE}");
+    let h = v3_headers(&sig, Some("transaction.withdrawal.status.updated"));
+    let body = v3_body(V3_EXTRA_MESSAGE, V3_EXTRA_HEX_WHOLE);
+    let event = v.verify(&h, &body).unwrap();
+    let V3Payload::WithdrawalStatusUpdated(w) = event.payload() else {
+        panic!("{:?}", event.payload())
+    };
+    assert_eq!(w.reference_id, "payout-7");
+    assert_eq!(event.data()["2"], "two");
+    assert!(event.data().get("timestamp").is_none());
+    assert_eq!(
+        testing::v3_signature(V3_SECRET, &body),
+        format!("sha256={V3_EXTRA_HEX_EVENT_DATA}"),
+        "the testing helper signs reading 1"
+    );
+
+    // What JSON.parse + JSON.stringify make of it is what counts: whitespace, `data`'s index
+    // keys in another order, another spelling of a number, `signature` first or absent.
+    let pretty = format!(
+        r#" {{ "signature" : "{sig}",
+              "event" : "transaction.withdrawal.status.updated",
+              "data" : {{ "10" : "ten", "status" : "SUCCESSFUL", "referenceId" : "payout-7",
+                          "amount" : 500.0, "fee" : 2.50, "2" : "two", "errorMessage" : null }},
+              "timestamp" : 1763382896, "id" : "evt_01J9Z6" }} "#
+    );
+    assert!(v.verify(&h, pretty.as_bytes()).is_ok());
+    assert!(v.verify(&h, V3_EXTRA_MESSAGE.as_bytes()).is_ok());
+
+    // Tampering with an extra member, or adding, dropping or moving one, breaks reading 2 (and
+    // reading 1 never matched this MAC).
+    for (from, to) in [
+        ("1763382896", "1763382897"),
+        ("evt_01J9Z6", "evt_01J9Z7"),
+        (r#","id":"evt_01J9Z6""#, ""),
+        (r#","id":"evt_01J9Z6""#, r#","id":"evt_01J9Z6","retry":1"#),
+        (r#","timestamp":1763382896"#, ""),
+        ("payout-7", "payout-8"),
+    ] {
+        let tampered = replaced(&body, from, to);
+        assert_eq!(v3_kind(&v, &h, &tampered), K::SignatureMismatch, "{from} -> {to}");
+    }
+    let moved = replaced(
+        &replaced(&body, r#","timestamp":1763382896"#, ""),
+        r#""event":"#,
+        r#""timestamp":1763382896,"event":"#,
+    );
+    assert_eq!(v3_kind(&v, &h, &moved), K::SignatureMismatch);
+
+    // The body's copy must still agree with the header; the event header with the event.
+    let disagree = v3_body(V3_EXTRA_MESSAGE, &"0".repeat(64));
+    assert_eq!(v3_kind(&v, &h, &disagree), K::BodySignatureMismatch);
+    let lying = v3_headers(&sig, Some("transaction.deposit.status.updated"));
+    assert_eq!(v3_kind(&v, &lying, &body), K::HeaderMismatch);
+
+    // Rotation: the old secret's reading-2 MAC, while both are configured.
+    let old = v3_headers(&format!("sha256={V3_EXTRA_HEX_WHOLE_OLD}"), None);
+    let old_body = v3_body(V3_EXTRA_MESSAGE, V3_EXTRA_HEX_WHOLE_OLD);
+    assert!(
+        v3::Verifier::new([V3_SECRET, V3_OLD_SECRET])
+            .verify(&old, &old_body)
+            .is_ok()
+    );
+    assert_eq!(v3_kind(&v, &old, &old_body), K::SignatureMismatch);
+}
+
+#[test]
+fn v3_reading_1_of_a_delivery_with_extra_members() {
+    let v = v3_verifier();
+    let h = v3_headers(&format!("sha256={V3_EXTRA_HEX_EVENT_DATA}"), None);
+    let body = v3_body(V3_EXTRA_MESSAGE, V3_EXTRA_HEX_EVENT_DATA);
+    let event = v.verify(&h, &body).unwrap();
+    assert_eq!(event.name(), "transaction.withdrawal.status.updated");
+    assert_eq!(event.data()["10"], "ten");
+    // Reading 1 covers `event` and `data` only: extra members may change, `data` may not.
+    assert!(v.verify(&h, &replaced(&body, "1763382896", "1")).is_ok());
+    assert!(
+        v.verify(&h, &replaced(&body, r#","id":"evt_01J9Z6""#, ""))
+            .is_ok()
+    );
+    assert_eq!(
+        v3_kind(&v, &h, &replaced(&body, r#""fee":2.5"#, r#""fee":2.6"#)),
+        K::SignatureMismatch
+    );
+    assert_eq!(
+        v3_kind(
+            &v,
+            &h,
+            &replaced(&body, r#""transaction.withdrawal"#, r#""transaction.deposit"#)
+        ),
+        K::SignatureMismatch
+    );
+}
+
+#[test]
+fn v3_signed_under_neither_reading_is_a_mismatch() {
+    let v = v3::Verifier::new([V3_SECRET, V3_OLD_SECRET]);
+    let h = v3_headers(&format!("sha256={V3_EXTRA_HEX_NEITHER}"), None);
+    let body = v3_body(V3_EXTRA_MESSAGE, V3_EXTRA_HEX_NEITHER);
+    assert_eq!(v3_kind(&v, &h, &body), K::SignatureMismatch);
+    // Each reading's MAC under a secret that is not configured.
+    for hex in [V3_EXTRA_HEX_WHOLE, V3_EXTRA_HEX_EVENT_DATA] {
+        let h = v3_headers(&format!("sha256={hex}"), None);
+        assert_eq!(
+            v3_kind(
+                &v3::Verifier::new(["not-the-secret"]),
+                &h,
+                &v3_body(V3_EXTRA_MESSAGE, hex)
+            ),
+            K::SignatureMismatch
+        );
+    }
+    // Error text is the same as for any mismatch.
+    let err = v.verify(&h, &body).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("webhook rejected: signature mismatch")
+    );
+    assert!(!err.to_string().contains(V3_EXTRA_HEX_WHOLE));
+}
+
+#[test]
+fn v3_reading_2_with_an_index_like_top_level_key() {
+    // JavaScript's property order applies at the top level too: for this body, `delete
+    // body.signature; JSON.stringify(body)` (Node 20) writes
+    // `{"7":"seven","event":"system.event","data":{"ok":true},"note":"x"}`, whose MAC (openssl,
+    // key `V3_SECRET`) is below.
+    let sig = "sha256=815f30eda0b44248210f191ef06d95f1191c7ef517cb4948d3486f6fdbfac40e";
+    let body = br#"{"event":"system.event","data":{"ok":true},"note":"x","7":"seven"}"#;
+    let v = v3_verifier();
+    assert!(v.verify(&v3_headers(sig, None), body).is_ok());
+    let moved = br#"{"event":"system.event","7":"seven","data":{"ok":true},"note":"x"}"#;
+    assert!(v.verify(&v3_headers(sig, None), moved).is_ok());
+    let swapped = br#"{"event":"system.event","data":{"ok":true},"7":"seven","note":"y"}"#;
+    assert_eq!(v3_kind(&v, &v3_headers(sig, None), swapped), K::SignatureMismatch);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -936,21 +1124,29 @@ fn nasty_inputs_through_every_entry_point() {
     let s = testing::v3_signature(V3_SECRET, ok.as_bytes());
     assert!(v.verify(&v3_headers(&s, None), ok.as_bytes()).is_ok());
 
-    // Huge numbers: the MAC covers their text; verified, but beyond f64 they cannot become
-    // serde_json values, which is InvalidPayload (a JavaScript sender cannot write them).
+    // Numbers a double does not hold as written (beyond f64, below it, or with more digits
+    // than it keeps): a JavaScript sender cannot write them, so no message can be rebuilt;
+    // InvalidPayload, whatever the signature.
     let huge = format!(
         r#"{{"event":"system.event","data":{{"n":1{}}}}}"#,
         "0".repeat(400)
     );
-    let s = testing::v3_signature(V3_SECRET, huge.as_bytes());
-    assert_eq!(
-        v.verify(&v3_headers(&s, None), huge.as_bytes())
-            .unwrap_err()
-            .kind(),
-        K::InvalidPayload
-    );
-    let big_but_fine =
-        br#"{"event":"system.event","data":{"n":123456789012345678901234567890,"e":1e308,"t":1e-400}}"#;
+    for inexact in [
+        huge.as_str(),
+        r#"{"event":"system.event","data":{"n":123456789012345678901234567890}}"#,
+        r#"{"event":"system.event","data":{"t":1e-400}}"#,
+        r#"{"event":"system.event","data":{"id":9007199254740993}}"#,
+        r#"{"event":"system.event","data":{},"extra":18446744073709551615}"#,
+    ] {
+        assert_eq!(
+            v.verify(&v3_headers(&sig, None), inexact.as_bytes())
+                .unwrap_err()
+                .kind(),
+            K::InvalidPayload,
+            "{inexact}"
+        );
+    }
+    let big_but_fine = br#"{"event":"system.event","data":{"n":123456789012345680000,"e":1e308,"t":5e-324}}"#;
     let s = testing::v3_signature(V3_SECRET, big_but_fine);
     assert!(v.verify(&v3_headers(&s, None), big_but_fine).is_ok());
 
@@ -1014,4 +1210,54 @@ fn errors_and_debug_never_show_secrets_or_the_expected_signature() {
             .as_u16(),
         400
     );
+}
+
+#[test]
+fn merchant_checkout_data_carries_checkout_id() {
+    // ODOS (a public KutanaPay integration) reads `data.checkout_id`, falling back to `data.id`;
+    // its own test delivery is `{"event_type":"checkout.paid","data":{"checkout_id":"abc"}}`.
+    let v = merchant::Verifier::new([MERCHANT_SECRET]);
+    let (h, b) = testing::sign_merchant(
+        MERCHANT_SECRET,
+        "checkout.paid",
+        r#"{"checkout_id":"5e70bd2a-1d15-4e47-a54e-aeb395ddb2a8","id":"pay-77","payment_reference":"PAY-K7M2Q9X4","amount":"150.00","status":"completed","meta_data":{"order_reference":"odos-1f0c"}}"#,
+    );
+    let event = merchant_verify(&v, &h, &b).unwrap();
+    let MerchantPayload::CheckoutPaid(c) = event.payload() else {
+        panic!("{:?}", event.payload())
+    };
+    assert_eq!(
+        c.checkout_id.as_deref(),
+        Some("5e70bd2a-1d15-4e47-a54e-aeb395ddb2a8")
+    );
+    assert_eq!(c.id.as_deref(), Some("pay-77"));
+    // `checkout_id` wins over `id` when both are there.
+    assert_eq!(
+        c.checkout_id_or_id(),
+        Some("5e70bd2a-1d15-4e47-a54e-aeb395ddb2a8")
+    );
+    assert_eq!(c.payment_reference.as_deref(), Some("PAY-K7M2Q9X4"));
+    assert_eq!(c.amount, Some(150.0));
+    assert_eq!(
+        c.status,
+        Some(kotanipay::merchant::types::CheckoutStatus::Completed)
+    );
+    assert_eq!(c.meta_data.as_ref().unwrap()["order_reference"], "odos-1f0c");
+
+    // ODOS's own minimal delivery, and one with `id` only.
+    let (h, b) = testing::sign_merchant(MERCHANT_SECRET, "checkout.paid", r#"{"checkout_id":"abc"}"#);
+    let event = merchant_verify(&v, &h, &b).unwrap();
+    let MerchantPayload::CheckoutPaid(c) = event.payload() else {
+        panic!("{:?}", event.payload())
+    };
+    assert_eq!(c.checkout_id.as_deref(), Some("abc"));
+    assert_eq!(c.id, None);
+    assert_eq!(c.checkout_id_or_id(), Some("abc"));
+    let (h, b) = testing::sign_merchant(MERCHANT_SECRET, "checkout.created", r#"{"id":"c-1"}"#);
+    let event = merchant_verify(&v, &h, &b).unwrap();
+    let MerchantPayload::CheckoutCreated(c) = event.payload() else {
+        panic!("{:?}", event.payload())
+    };
+    assert_eq!(c.checkout_id, None);
+    assert_eq!(c.checkout_id_or_id(), Some("c-1"));
 }

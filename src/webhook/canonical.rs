@@ -1,15 +1,20 @@
 //! A strict JSON scanner that re-emits values the way JavaScript's `JSON.stringify` writes them.
 //!
-//! Kotani signs `JSON.stringify({event, data})` computed by its (Node.js) sender, not the raw
-//! body. To check that MAC we must reproduce the sender's bytes from what arrived:
+//! Kotani signs a `JSON.stringify` of (part of) the delivery computed by its (Node.js) sender,
+//! not the raw body. To check that MAC we must reproduce the sender's bytes from what arrived,
+//! which is what `JSON.stringify(JSON.parse(..))` gives; the rewriting itself is
+//! [`crate::jsjson`]'s (its strict mode):
 //!
-//! - objects and arrays compact, members in the order received;
+//! - objects and arrays compact; members in JavaScript's property order (array-index keys such
+//!   as `"2"`, `"10"` first in ascending order, then the others in the order received);
 //! - strings (and keys) decoded from their JSON escapes, then re-escaped as `JSON.stringify`
 //!   does: `"` and `\` escaped, `\b \f \n \r \t`, other C0 controls as `\u00xx` (lowercase hex),
 //!   lone surrogates as `\udxxx`, everything else (including `/`, DEL, U+2028 and all non-ASCII)
 //!   written raw as UTF-8;
-//! - numbers as the text received (a JavaScript sender already wrote them in its own shortest
-//!   form; reformatting through `f64` could only lose that);
+//! - numbers as JavaScript writes the double nearest the text (`1.50` → `1.5`, `1E21` →
+//!   `1e+21`): a JavaScript sender's own text is unchanged. A number a double does not hold as
+//!   written (`9007199254740993`, `1e400`) cannot come from such a sender and is an error
+//!   ([`SyntaxError::is_inexact_number`]), never rounded into a message that could verify;
 //! - `true`, `false`, `null`.
 //!
 //! The scanner is strict RFC 8259 (UTF-8 only, no BOM, no trailing commas, no comments, no
@@ -27,6 +32,8 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
+
+use crate::jsjson;
 
 /// Deepest nesting of arrays/objects accepted in a whole body (the top-level object counts).
 ///
@@ -55,21 +62,40 @@ impl std::fmt::Display for SyntaxError {
     }
 }
 
+impl SyntaxError {
+    /// The text holds a number a JavaScript double does not hold as written: valid JSON, but
+    /// nothing a JavaScript sender can have written.
+    pub(crate) fn is_inexact_number(&self) -> bool {
+        self.what == jsjson::INEXACT_NUMBER
+    }
+}
+
+impl From<jsjson::StrictError> for SyntaxError {
+    fn from(e: jsjson::StrictError) -> Self {
+        SyntaxError {
+            at: e.at,
+            what: e.what,
+        }
+    }
+}
+
 /// One member of the top-level object.
 #[derive(Debug, Clone)]
-pub(crate) struct Member {
+pub(crate) struct Member<'a> {
     /// The key, decoded (lossy for lone surrogates: only used for matching well-known names).
     pub(crate) key: String,
+    /// The key written as `JSON.stringify` writes it, quotes included.
+    pub(crate) key_js: Vec<u8>,
     /// Where the value's text is in the body.
     pub(crate) span: Range<usize>,
-    /// The value written as `JSON.stringify` writes it.
-    pub(crate) js: Vec<u8>,
+    /// The value written as `JSON.stringify` writes it (borrowed from the body when the same).
+    pub(crate) js: Cow<'a, [u8]>,
 }
 
 /// Scans a whole body that must be one JSON object; returns its members in order.
 ///
 /// `Ok(None)` means the body is valid JSON but not an object.
-pub(crate) fn top_level_members(body: &[u8]) -> Result<Option<Vec<Member>>, SyntaxError> {
+pub(crate) fn top_level_members(body: &[u8]) -> Result<Option<Vec<Member<'_>>>, SyntaxError> {
     let mut p = Parser::new(body)?;
     p.skip_ws();
     if p.peek() != Some(b'{') {
@@ -93,23 +119,25 @@ pub(crate) fn top_level_members(body: &[u8]) -> Result<Option<Vec<Member>>, Synt
         let key_at = p.pos;
         let mut key_js = Vec::new();
         p.string(&mut key_js, Mode::Js)?;
-        if !seen.insert(key_js) {
+        if !seen.insert(key_js.clone()) {
             return Err(SyntaxError {
                 at: key_at,
                 what: "duplicate key",
             });
         }
+        let seen_key = key_js;
         let mut key_lossy = Vec::new();
         Parser::at(body, key_at).string(&mut key_lossy, Mode::Lossy)?;
         p.skip_ws();
         p.expect(b':', "expected `:`")?;
         p.skip_ws();
         let start = p.pos;
-        let mut js = Vec::new();
-        p.value(&mut js, Mode::Js, 1)?;
+        let (js, end) = jsjson::render_strict(body, start, 1, MAX_DEPTH)?;
+        p.pos = end;
         members.push(Member {
             key: unquote(&key_lossy),
-            span: start..p.pos,
+            key_js: seen_key,
+            span: start..end,
             js,
         });
         p.skip_ws();
@@ -125,12 +153,24 @@ pub(crate) fn top_level_members(body: &[u8]) -> Result<Option<Vec<Member>>, Synt
 
 /// Re-emits one complete JSON text (a whole body, or a span found by [`top_level_members`]).
 ///
-/// `depth` is the nesting level the text sits at in its body.
+/// `depth` is the nesting level the text sits at in its body. [`Mode::Js`] writes what
+/// `JSON.stringify(JSON.parse(text))` writes (duplicate keys and numbers a double does not hold
+/// being errors); [`Mode::Lossy`] keeps the order and number text received, for `serde_json`.
 pub(crate) fn render(text: &[u8], mode: Mode, depth: usize) -> Result<Vec<u8>, SyntaxError> {
     let mut p = Parser::new(text)?;
-    let mut out = Vec::with_capacity(text.len());
     p.skip_ws();
-    p.value(&mut out, mode, depth)?;
+    let out = match mode {
+        Mode::Js => {
+            let (js, end) = jsjson::render_strict(text, p.pos, depth, MAX_DEPTH)?;
+            p.pos = end;
+            js.into_owned()
+        }
+        Mode::Lossy => {
+            let mut out = Vec::with_capacity(text.len());
+            p.value(&mut out, mode, depth)?;
+            out
+        }
+    };
     p.end()?;
     Ok(out)
 }
@@ -494,8 +534,26 @@ mod tests {
     }
 
     #[test]
-    fn numbers_kept_as_text() {
-        assert_eq!(js("[1.50, 1e3, -0, 1E+21, 0.1]"), "[1.50,1e3,-0,1E+21,0.1]");
+    fn numbers_as_javascript_writes_them() {
+        assert_eq!(
+            js("[1.50, 1e3, -0, 1E+21, 0.1, 3e-7]"),
+            "[1.5,1000,0,1e+21,0.1,3e-7]"
+        );
+        let lossy = render(b"[1.50, 1e3, -0]", Mode::Lossy, 0).unwrap();
+        assert_eq!(lossy, b"[1.50,1e3,-0]");
+        for inexact in ["9007199254740993", "[1e400]", "{\"a\":1e-400}"] {
+            let e = render(inexact.as_bytes(), Mode::Js, 0).unwrap_err();
+            assert!(e.is_inexact_number(), "{inexact}");
+        }
+        assert!(!render(b"[1,]", Mode::Js, 0).unwrap_err().is_inexact_number());
+    }
+
+    #[test]
+    fn keys_in_javascript_order() {
+        assert_eq!(
+            js(r#"{"b":1,"10":2,"2":{"z":0,"0":1}}"#),
+            r#"{"2":{"0":1,"z":0},"10":2,"b":1}"#
+        );
     }
 
     #[test]
@@ -559,7 +617,18 @@ mod tests {
             .unwrap();
         assert_eq!(m.len(), 3);
         assert_eq!(m[1].key, "data");
-        assert_eq!(m[1].js, br#"{"a":[1,2]}"#);
+        assert_eq!(&*m[1].js, br#"{"a":[1,2]}"#);
+        assert_eq!(m[2].key_js, br#""signature""#);
+        let m = top_level_members(br#"{"a" : { "1" : 2.50 , "0" : 1 }}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(&*m[0].js, br#"{"0":1,"1":2.5}"#);
+        assert!(top_level_members(br#"{"a":{"k":1,"k":2}}"#).is_err());
+        assert!(
+            top_level_members(br#"{"a":[12345678901234567890]}"#)
+                .unwrap_err()
+                .is_inexact_number()
+        );
         assert!(top_level_members(b"[1]").unwrap().is_none());
         assert!(top_level_members(br#"{"a":1,"a":2}"#).is_err());
     }

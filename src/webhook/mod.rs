@@ -10,8 +10,9 @@
 //!   `{"event": ..., "data": {...}, "signature": "sha256=<hex>"}`. The MAC is HMAC-SHA256, keyed
 //!   with the webhook secret, over `JSON.stringify({event, data})` **as the sender computed it**,
 //!   not over the raw body. [`v3::Verifier`] reproduces those bytes from the body as received
-//!   (key order kept, compact, strings escaped as JavaScript escapes them, numbers as the text
-//!   received), compares in constant time and returns a typed [`v3::V3Event`].
+//!   (key order kept but integer-like keys first, compact, strings escaped and numbers written
+//!   as JavaScript writes them), under both documented readings (`{event, data}`, and the body
+//!   without `signature`), compares in constant time and returns a typed [`v3::V3Event`].
 //! - **Direct callbacks** (no secret): the bare transaction object is posted to the
 //!   transaction's `callbackUrl`, with no signature at all. [`v3::parse_direct`] reads it into an
 //!   [`Unverified`] value; confirm it through the API with [`Unverified::confirm`] (which fetches
@@ -90,7 +91,8 @@ pub enum WebhookErrorKind {
     NotJson,
     /// The body is JSON but not a delivery: not an object, or a documented envelope field
     /// (`event`, `event_type`, `idempotency_key`, `timestamp` when checked) missing or of the
-    /// wrong type, or a value `serde_json` cannot represent (a number beyond `f64`).
+    /// wrong type, or a number that a JavaScript double cannot hold as written (no Node sender
+    /// can have signed it).
     InvalidPayload,
     /// An unsigned header (`X-Kotani-Event`, `X-Webhook-Event`, `X-Webhook-Idempotency-Key`)
     /// disagrees with the signed body.

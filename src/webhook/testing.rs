@@ -13,7 +13,8 @@
 //! ```
 //!
 //! The helpers write what the senders write: v3 bodies are `{"event","data","signature"}` with
-//! `data` compacted as `JSON.stringify` would (your key order and number text are kept), and
+//! `data` compacted as `JSON.stringify` would (your key order kept, integer-like keys first,
+//! numbers in JavaScript's form; a number a double cannot hold panics), and
 //! the MAC over `JSON.stringify({event, data})`; merchant bodies are the documented envelope,
 //! signed over the raw bytes.
 //!

@@ -17,16 +17,33 @@
 //! # handle(&h, &b).unwrap();
 //! ```
 //!
-//! What is signed is `JSON.stringify({event, data})` as the sender computed it. The verifier
-//! rebuilds those bytes from the body as received: `event` then `data` (the object literal's
-//! order, whatever their order in the body), each compact, keys in the order received, strings
-//! re-escaped as JavaScript escapes them, numbers as the text received. So whitespace added
-//! between tokens does not matter, but reordered keys inside `data` do (they change what
-//! `JSON.stringify` writes). Other top-level members (`signature`, or any extra) are not covered
-//! by the MAC and are ignored; the body's `signature` copy must agree with the header when
-//! present. The `X-Kotani-Event` and `X-Kotani-Integrator` headers are not covered by the MAC
-//! either: the event header must agree with the signed `event` when present, and the integrator
-//! header is passed on as received ([`V3Event::integrator`]).
+//! # What is signed
+//!
+//! Kotani's documentation gives two readings, and the verifier accepts a MAC over either (both
+//! are HMACs keyed with your secret, so accepting both weakens nothing):
+//!
+//! 1. `JSON.stringify({event, data})`, as the webhook page says: `event` then `data` (the object
+//!    literal's order, whatever their order in the body); other top-level members are not
+//!    covered.
+//! 2. `JSON.stringify(body)` with its `signature` member deleted, as the page's sample code
+//!    computes it: every other top-level member (`event`, `data`, and any extra such as a
+//!    `timestamp` or an `id`) in the body's order, all covered.
+//!
+//! Both messages are rebuilt from the body as received, as `JSON.stringify(JSON.parse(..))`
+//! writes them ([`crate::jsjson`]): compact, keys in JavaScript's property order (array-index
+//! keys such as `"2"`, `"10"` first, ascending; the rest as received), strings re-escaped as
+//! JavaScript escapes them, numbers as JavaScript writes them (`1.50` → `1.5`). So whitespace
+//! added between tokens, or a number written another way with the same value, does not matter,
+//! but reordered keys inside `data` do (they change what `JSON.stringify` writes). A number a
+//! double does not hold as written (`9007199254740993`, `1e400`) cannot come from a JavaScript
+//! sender: the body is refused ([`WebhookErrorKind::InvalidPayload`]) before any MAC is
+//! computed. The `data` you get ([`V3Event::data`]) is read from the verified message, not from
+//! the raw text.
+//!
+//! The body's `signature` copy must agree with the header when present. The `X-Kotani-Event`
+//! and `X-Kotani-Integrator` headers are not covered by the MAC either: the event header must
+//! agree with the signed `event` when present, and the integrator header is passed on as
+//! received ([`V3Event::integrator`]).
 
 use std::ops::Range;
 
@@ -35,7 +52,7 @@ use serde_json::Value;
 use super::canonical::{self, Mode};
 use super::events::{TransactionCallback, TransactionKind, V3Payload};
 use super::{Keys, WebhookError, WebhookErrorKind, header, signature_from};
-use crate::{Operation as _, Secret};
+use crate::{Operation as _, Secret, jsjson};
 
 /// `X-Kotani-Signature`: `sha256=<hex HMAC-SHA256>`.
 pub const SIGNATURE_HEADER: &str = "x-kotani-signature";
@@ -107,7 +124,13 @@ impl Verifier {
         self.keys.check_configured()?;
         let tag = signature_from(headers.signature, "X-Kotani-Signature")?;
         let parsed = Parsed::from_body(body)?;
-        if !self.keys.matches(&parsed.canonical, &tag) {
+        // Either reading; both are always computed, each over every key in constant time.
+        let event_data = self.keys.matches(&parsed.canonical, &tag);
+        let whole = parsed
+            .whole
+            .as_deref()
+            .is_some_and(|message| self.keys.matches(message, &tag));
+        if !(event_data | whole) {
             return Err(WebhookError::new(
                 WebhookErrorKind::SignatureMismatch,
                 "X-Kotani-Signature does not match the delivery under any configured secret",
@@ -130,7 +153,7 @@ impl Verifier {
             ));
         }
         let data = match &parsed.data {
-            Some(span) => verified_value_at(body, span)?,
+            Some(span) => verified_value(&parsed.canonical[span.clone()])?,
             None => Value::Null,
         };
         let payload = V3Payload::from_ref(&parsed.event, &data);
@@ -147,40 +170,93 @@ impl Verifier {
 pub(crate) struct Parsed {
     /// The `event` string (lossy for lone surrogates).
     pub(crate) event: String,
-    /// `JSON.stringify({event, data})`.
+    /// Reading 1: `JSON.stringify({event, data})`.
     pub(crate) canonical: Vec<u8>,
+    /// Reading 2: `JSON.stringify(body)` without `signature`, when it is not the same bytes as
+    /// reading 1 (it is whenever the body holds `event`, then `data`, and nothing else but the
+    /// `signature`).
+    whole: Option<Vec<u8>>,
+    /// Where `data`'s JavaScript text is in `canonical`.
     data: Option<Range<usize>>,
+    /// Where the body's `signature` value is in the body.
     signature: Option<Range<usize>>,
 }
 
 impl Parsed {
     pub(crate) fn from_body(body: &[u8]) -> Result<Self, WebhookError> {
         let members = canonical::top_level_members(body)
-            .map_err(WebhookError::not_json)?
+            .map_err(|e| {
+                if e.is_inexact_number() {
+                    WebhookError::new(
+                        WebhookErrorKind::InvalidPayload,
+                        format!(
+                            "the body holds a number a JavaScript sender cannot have written (a \
+                             double does not hold it as written) at byte {}",
+                            e.at
+                        ),
+                    )
+                } else {
+                    WebhookError::not_json(e)
+                }
+            })?
             .ok_or_else(|| {
                 WebhookError::new(WebhookErrorKind::InvalidPayload, "the body is not a JSON object")
             })?;
-        let find = |name: &str| members.iter().find(|m| m.key == name);
-        let event = find("event")
+        let find = |name: &str| members.iter().position(|m| m.key == name);
+        let event_at = find("event")
             .ok_or_else(|| WebhookError::new(WebhookErrorKind::InvalidPayload, "the body has no `event`"))?;
+        let event = &members[event_at];
         let event_name = string_at(body, &event.span)
             .ok_or_else(|| WebhookError::new(WebhookErrorKind::InvalidPayload, "`event` is not a string"))?;
-        // JSON.stringify({event, data}): `event` first, `data` second; a missing `data` is
-        // `undefined`, which JSON.stringify leaves out.
-        let data = find("data");
+        // Reading 1, JSON.stringify({event, data}): `event` first, `data` second; a missing
+        // `data` is `undefined`, which JSON.stringify leaves out.
+        let data_at = find("data");
         let mut canonical = Vec::with_capacity(body.len());
         canonical.extend_from_slice(b"{\"event\":");
         canonical.extend_from_slice(&event.js);
-        if let Some(d) = data {
+        let data = data_at.map(|d| {
             canonical.extend_from_slice(b",\"data\":");
-            canonical.extend_from_slice(&d.js);
-        }
+            let start = canonical.len();
+            canonical.extend_from_slice(&members[d].js);
+            start..canonical.len()
+        });
         canonical.push(b'}');
+
+        // Reading 2, JSON.stringify(body) after `delete body.signature`: the other members in
+        // JavaScript's property order (array indices first, ascending; then as received).
+        let signature_at = find("signature");
+        let mut rest: Vec<(u32, usize)> = (0..members.len())
+            .filter(|&i| Some(i) != signature_at)
+            .map(|i| {
+                let index = jsjson::array_index(&members[i].key_js).unwrap_or(u32::MAX);
+                (index, i)
+            })
+            .collect();
+        rest.sort_unstable();
+        let same_as_reading_1 = rest
+            .iter()
+            .map(|&(_, i)| i)
+            .eq([Some(event_at), data_at].into_iter().flatten());
+        let whole = (!same_as_reading_1).then(|| {
+            let mut whole = Vec::with_capacity(body.len());
+            whole.push(b'{');
+            for (n, &(_, i)) in rest.iter().enumerate() {
+                if n > 0 {
+                    whole.push(b',');
+                }
+                whole.extend_from_slice(&members[i].key_js);
+                whole.push(b':');
+                whole.extend_from_slice(&members[i].js);
+            }
+            whole.push(b'}');
+            whole
+        });
         Ok(Parsed {
             event: event_name,
             canonical,
-            data: data.map(|d| d.span.clone()),
-            signature: find("signature").map(|s| s.span.clone()),
+            whole,
+            data,
+            signature: signature_at.map(|s| members[s].span.clone()),
         })
     }
 }
@@ -195,13 +271,12 @@ fn string_at(body: &[u8], span: &Range<usize>) -> Option<String> {
     }
 }
 
-/// The value at `span` of a body the canonical parser has already accepted: serde_json reads it
-/// as it is (one pass, no copy), except for lone surrogate escapes, which it refuses; only then
-/// is the lossy copy rendered.
-fn verified_value_at(body: &[u8], span: &Range<usize>) -> Result<Value, WebhookError> {
-    match body.get(span.clone()).map(serde_json::from_slice) {
-        Some(Ok(v)) => Ok(v),
-        _ => value_at(body, span, 1),
+/// The verified `data` (its JavaScript text, as signed): serde_json reads it as it is, except
+/// for lone surrogate escapes, which it refuses; only then is the lossy copy rendered.
+fn verified_value(js: &[u8]) -> Result<Value, WebhookError> {
+    match serde_json::from_slice(js) {
+        Ok(v) => Ok(v),
+        Err(_) => value_at(js, &(0..js.len()), 1),
     }
 }
 
