@@ -96,6 +96,17 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
         "crate::Secret",
         std::iter::empty(),
     );
+    // Amounts, fees, rates and balances (`type: number, format: decimal`) are exact decimals;
+    // their serde is set field by field below (see `src/money.rs`).
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Number.into()),
+            format: Some("decimal".into()),
+            ..Default::default()
+        },
+        "::rust_decimal::Decimal",
+        std::iter::empty(),
+    );
     for name in &open_enums {
         let rust = sanitize(name);
         settings.with_replacement(
@@ -139,6 +150,7 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
             content.push(syn::parse_quote!(
                 pub use super::open::*;
             ));
+            money_serde(content)?;
         }
     }
     let extra: syn::File = syn::parse2(quote! {
@@ -153,6 +165,58 @@ fn generate(family: &Family, path: &Path, out_dir: &Path) -> Result<(), String> 
     file.items.extend(extra.items);
     let out = prettyplease::unparse(&file);
     fs::write(out_dir.join(family.out), out).map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(())
+}
+
+/// Gives every `Decimal`, `Option<Decimal>` and `Vec<Decimal>` field of the generated types its
+/// JSON form (`crate::money`): exact from the shortest text of the number a JavaScript server
+/// wrote, and written back as JavaScript reads it.
+fn money_serde(items: &mut [syn::Item]) -> Result<(), String> {
+    fn kind(ty: &syn::Type) -> Option<&'static str> {
+        let text = quote!(#ty).to_string().replace(' ', "");
+        match text.as_str() {
+            "::rust_decimal::Decimal" => Some("decimal"),
+            "::std::option::Option<::rust_decimal::Decimal>" => Some("decimal_opt"),
+            "::std::vec::Vec<::rust_decimal::Decimal>" => Some("decimal_vec"),
+            _ if text.contains("rust_decimal") => Some(""),
+            _ => None,
+        }
+    }
+    for item in items {
+        let syn::Item::Struct(st) = item else { continue };
+        for field in st.fields.iter_mut() {
+            let Some(module) = kind(&field.ty) else { continue };
+            let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+            if module.is_empty() {
+                return Err(format!(
+                    "{}.{name}: a decimal inside {} is not supported; use it as a field, an optional \
+                     field or a list",
+                    st.ident,
+                    {
+                        let ty = &field.ty;
+                        quote!(#ty)
+                    }
+                ));
+            }
+            let serde_attrs: String = field
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("serde"))
+                .map(|a| quote!(#a).to_string().replace(' ', ""))
+                .collect();
+            // `with=`, `serialize_with=`, `deserialize_with=` (a rename may contain "with").
+            if serde_attrs.contains("with=") {
+                return Err(format!("{}.{name}: already has a serde `with`", st.ident));
+            }
+            let path = format!("crate::money::{module}");
+            field.attrs.push(syn::parse_quote!(#[serde(with = #path)]));
+            // An optional field is `None` when absent: serde's own rule for `Option` does not
+            // hold once `with` is set.
+            if module != "decimal" && !serde_attrs.contains("default") {
+                field.attrs.push(syn::parse_quote!(#[serde(default)]));
+            }
+        }
+    }
     Ok(())
 }
 

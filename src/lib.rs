@@ -13,6 +13,7 @@ pub mod merchant;
 pub mod meta;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod money;
 pub mod pagination;
 mod redact;
 pub mod retry;
@@ -25,6 +26,8 @@ pub use call::{Envelope, Operation};
 pub use client::{Environment, MerchantBuilder, V3Builder};
 pub use error::{ApiErrorBody, Error, ErrorKind, ValidationError};
 pub use retry::RetryPolicy;
+/// Exact decimal money: every amount, fee, rate and balance of both APIs.
+pub use rust_decimal::{self, Decimal};
 pub use secret::Secret;
 
 /// `use kotanipay::prelude::*;` brings the traits that finish a request into scope.

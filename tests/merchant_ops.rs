@@ -12,6 +12,7 @@ use httpmock::MockServer;
 use kotanipay::merchant::types as t;
 use kotanipay::prelude::*;
 use kotanipay::{ApiErrorBody, ErrorKind, ValidationError, merchant};
+use rust_decimal_macros::dec;
 use serde_json::json;
 
 const MKEY: &str = "mk_test_key_93b2";
@@ -69,8 +70,8 @@ async fn op_get_all_wallets() {
     let ngn = &env.data[0];
     assert_eq!(ngn.id.as_deref(), Some("w-ngn"));
     assert_eq!(ngn.currency_code.as_deref(), Some("NGN"));
-    assert_eq!(ngn.available_balance, Some(98000.75));
-    assert_eq!(ngn.holding_balance, Some(1200.0));
+    assert_eq!(ngn.available_balance, Some(dec!(98000.75)));
+    assert_eq!(ngn.holding_balance, Some(dec!(1200)));
     assert_eq!(ngn.status, Some(t::WalletStatus::Active));
     let kes = &env.data[1];
     assert_eq!(kes.updated_at, None);
@@ -116,9 +117,9 @@ async fn op_get_wallet_transactions() {
     let tx = &env.data[0];
     assert_eq!(tx.id.as_deref(), Some("wt-1"));
     assert_eq!(tx.transaction_type.as_deref(), Some("internal_transfer"));
-    assert_eq!(tx.amount, Some(3100.5));
-    assert_eq!(tx.balance_before, Some(10000.0));
-    assert_eq!(tx.balance_after, Some(13100.5));
+    assert_eq!(tx.amount, Some(dec!(3100.5)));
+    assert_eq!(tx.balance_before, Some(dec!(10000)));
+    assert_eq!(tx.balance_after, Some(dec!(13100.5)));
     assert_eq!(tx.description, None);
     assert_eq!(tx.related_transaction_id.as_deref(), Some("tx-9"));
     let page = env.pagination.unwrap();
@@ -161,7 +162,7 @@ async fn op_process_refund() {
         .await;
     let body = t::ProcessRefundRequest::builder()
         .original_transaction_id("dep-42")
-        .refund_amount(1250.5)
+        .refund_amount(dec!(1250.5))
         .currency_code("NGN")
         .reason("Damaged item");
     let env = merchant_client(&server)
@@ -177,7 +178,7 @@ async fn op_process_refund() {
     assert_eq!(tx.transaction_type, Some(t::TransactionType::Refund));
     assert_eq!(tx.status, Some(t::TransactionStatus::Pending));
     assert_eq!(tx.settlement_status, Some(t::SettlementStatus::Unsettled));
-    assert_eq!(tx.amount, Some(1250.5));
+    assert_eq!(tx.amount, Some(dec!(1250.5)));
     assert_eq!(tx.original_transaction_id.as_deref(), Some("dep-42"));
     assert_eq!(tx.checkout_id, None);
 }
@@ -222,9 +223,9 @@ async fn op_get_settlement_batches() {
     let b = &env.data[0];
     assert_eq!(b.id.as_deref(), Some("sb-1"));
     assert_eq!(b.status, Some(t::SettlementBatchStatus::Completed));
-    assert_eq!(b.total_amount, Some(7000.0));
-    assert_eq!(b.fee_amount, Some(210.5));
-    assert_eq!(b.net_amount, Some(6789.5));
+    assert_eq!(b.total_amount, Some(dec!(7000)));
+    assert_eq!(b.fee_amount, Some(dec!(210.5)));
+    assert_eq!(b.net_amount, Some(dec!(6789.5)));
     assert_eq!(b.transaction_count, Some(4));
     assert_eq!(b.updated_at, None);
     let page = env.pagination.unwrap();
@@ -266,7 +267,7 @@ async fn op_update_wallet_status() {
     m.assert_async().await;
     assert_eq!(wallet.id.as_deref(), Some("w-ngn"));
     assert_eq!(wallet.status, Some(t::WalletStatus::Suspended));
-    assert_eq!(wallet.available_balance, Some(500.25));
+    assert_eq!(wallet.available_balance, Some(dec!(500.25)));
     assert_eq!(wallet.updated_at.as_deref(), Some("2025-11-22T11:00:00.000000"));
 }
 
@@ -299,7 +300,7 @@ async fn op_get_wallet_by_currency() {
     m.assert_async().await;
     assert_eq!(wallet.currency_code.as_deref(), Some("NGN"));
     assert_eq!(wallet.merchant_id.as_deref(), Some(MERCHANT));
-    assert_eq!(wallet.holding_balance, Some(24000.0));
+    assert_eq!(wallet.holding_balance, Some(dec!(24000)));
     assert_eq!(wallet.status, Some(t::WalletStatus::Inactive));
     assert_eq!(wallet.updated_at, None);
 }
@@ -358,7 +359,7 @@ async fn op_get_merchant_transactions() {
     assert_eq!(a.transaction_type, Some(t::TransactionType::Deposit));
     assert_eq!(a.status, Some(t::TransactionStatus::Completed));
     assert_eq!(a.settlement_status, Some(t::SettlementStatus::Settled));
-    assert_eq!(a.net_amount, Some(24000.0));
+    assert_eq!(a.net_amount, Some(dec!(24000)));
     assert_eq!(a.customer_email.as_deref(), Some("ngozi@example.com"));
     // Values the spec does not list still decode, in every open enum of the item.
     let b = &env.data[1];
@@ -410,7 +411,7 @@ async fn op_get_merchant_transaction() {
     assert_eq!(tx.transaction_id, "8a4c2e1f-0000-4f7a-9e5c-1d2b3a4c5e6f");
     assert_eq!(tx.transaction_type, Some(t::TransactionType::Payout));
     assert_eq!(tx.status, Some(t::TransactionStatus::Failed));
-    assert_eq!(tx.amount, Some(450.75));
+    assert_eq!(tx.amount, Some(dec!(450.75)));
     assert_eq!(tx.fee_amount, None);
     assert_eq!(tx.customer_phone.as_deref(), Some("+254711000111"));
 }
@@ -463,7 +464,7 @@ async fn op_create_checkout() {
         })
         .await;
     let body = t::CreateCheckoutRequest::builder()
-        .amount(7500.5)
+        .amount(dec!(7500.5))
         .currency_code("NGN")
         .description(s("Order 3003"))
         .reference(s("ORDER-3003"))
@@ -484,7 +485,7 @@ async fn op_create_checkout() {
     let c = env.data;
     assert_eq!(c.id, "co-3003");
     assert_eq!(c.status, Some(t::CheckoutStatus::Pending));
-    assert_eq!(c.amount, Some(7500.5));
+    assert_eq!(c.amount, Some(dec!(7500.5)));
     assert_eq!(
         c.checkout_url.as_deref(),
         Some("https://checkout.example.invalid/c/co-3003")
@@ -536,7 +537,7 @@ async fn op_list_checkouts() {
     assert_eq!(list[0].metadata, None);
     assert_eq!(list[0].paid_at.as_deref(), Some("2025-11-19T18:05:40.210004"));
     assert_eq!(list[1].status, Some(t::CheckoutStatus::Approved));
-    assert_eq!(list[1].amount, Some(2500.25));
+    assert_eq!(list[1].amount, Some(dec!(2500.25)));
     assert_eq!(list[1].merchant_id, None);
 }
 
@@ -573,7 +574,7 @@ async fn op_get_checkout() {
         .unwrap();
     m.assert_async().await;
     assert_eq!(c.id, "c-1");
-    assert_eq!(c.amount, Some(640.0));
+    assert_eq!(c.amount, Some(dec!(640)));
     assert_eq!(c.currency_code.as_deref(), Some("KES"));
     assert_eq!(c.status, Some(t::CheckoutStatus::Unknown("on_hold".into())));
     // A server that spells it `metadata` still decodes.
@@ -620,7 +621,7 @@ async fn op_cancel_checkout() {
     m.assert_async().await;
     assert_eq!(c.id, "co-3003");
     assert_eq!(c.status, Some(t::CheckoutStatus::Cancelled));
-    assert_eq!(c.amount, Some(150.0));
+    assert_eq!(c.amount, Some(dec!(150)));
     assert_eq!(c.payment_reference.as_deref(), Some("PAY-K7M2Q9X4"));
     assert_eq!(c.meta_data.unwrap()["source"], "odos-mobile");
     assert_eq!(c.paid_at, None);
@@ -705,7 +706,7 @@ async fn checkout_statuses_decode() {
     for (i, (c, (_, want))) in list.iter().zip(&cases).enumerate() {
         assert_eq!(c.status.as_ref(), Some(want), "item {i}");
         assert_eq!(c.payment_reference, Some(format!("PAY-K7M2Q9X{i}")));
-        assert_eq!(c.amount, Some(150.5));
+        assert_eq!(c.amount, Some(dec!(150.5)));
     }
     // And serialized back as the wire strings.
     assert_eq!(serde_json::to_value(&list[10].status).unwrap(), json!("timeout"));
@@ -1226,7 +1227,7 @@ async fn op_initiate_withdrawal() {
         })
         .await;
     let body = t::InitiateWithdrawalRequest::builder()
-        .amount(20000.0)
+        .amount(dec!(20000))
         .currency_code("NGN")
         .payment_account_id(s("pa-bank"))
         .description(s("Friday sweep"))
@@ -1242,8 +1243,8 @@ async fn op_initiate_withdrawal() {
     assert_eq!(wd.status, Some(t::WithdrawalStatus::Pending));
     assert_eq!(wd.payout_type, Some(t::PayoutType::Bank));
     assert_eq!(wd.recipient_details, None);
-    assert_eq!(wd.amount, Some(20000.0));
-    assert_eq!(wd.fee_amount, Some(100.0));
+    assert_eq!(wd.amount, Some(dec!(20000)));
+    assert_eq!(wd.fee_amount, Some(dec!(100)));
     assert_eq!(wd.reference.as_deref(), Some("WD-20251122-0001"));
 }
 
@@ -1370,7 +1371,7 @@ async fn op_get_withdrawal() {
     assert_eq!(wd.id.as_deref(), Some("wd-3"));
     assert_eq!(wd.status, Some(t::WithdrawalStatus::Failed));
     assert_eq!(wd.failure_reason.as_deref(), Some("Account closed"));
-    assert_eq!(wd.fee_amount, Some(12.5));
+    assert_eq!(wd.fee_amount, Some(dec!(12.5)));
     assert_eq!(wd.payment_account_id.as_deref(), Some("pa-bank"));
 }
 
@@ -1436,7 +1437,7 @@ async fn op_initiate_payout() {
         })
         .await;
     let body = t::InitiatePayoutRequest::builder()
-        .amount(12345.67)
+        .amount(dec!(12345.67))
         .currency_code("NGN")
         .payout_type(Some(t::PayoutTypeInput::Bank))
         .recipient_details(Some(bank_recipient()))
@@ -1452,7 +1453,7 @@ async fn op_initiate_payout() {
     assert_eq!(po.id.as_deref(), Some("po-9"));
     assert_eq!(po.status, Some(t::PayoutStatus::Processing));
     assert_eq!(po.payout_type, Some(t::PayoutType::Bank));
-    assert_eq!(po.amount, Some(12345.67));
+    assert_eq!(po.amount, Some(dec!(12345.67)));
     assert_eq!(po.payment_account_id, None);
     let r = po.recipient_details.unwrap();
     assert_eq!(r.account_holder_name.as_deref(), Some("Chidi Okeke Enterprises"));
@@ -1501,7 +1502,7 @@ async fn op_get_payout_history() {
     assert_eq!(env.data.len(), 2);
     assert_eq!(env.data[0].status, Some(t::PayoutStatus::Pending));
     assert_eq!(env.data[0].payout_type, None);
-    assert_eq!(env.data[0].fee_amount, Some(9.99));
+    assert_eq!(env.data[0].fee_amount, Some(dec!(9.99)));
     assert_eq!(
         env.data[1].status,
         Some(t::PayoutStatus::Unknown("on_hold".into()))
@@ -1591,7 +1592,7 @@ async fn op_get_payout() {
     let po = env.data;
     assert_eq!(po.id.as_deref(), Some("po-6"));
     assert_eq!(po.status, Some(t::PayoutStatus::Completed));
-    assert_eq!(po.amount, Some(75000.0));
+    assert_eq!(po.amount, Some(dec!(75000)));
     assert_eq!(po.description.as_deref(), Some("Rent"));
     assert_eq!(po.completed_at.as_deref(), Some("2025-11-21T14:30:00.000000"));
 }
@@ -1627,7 +1628,7 @@ async fn money_process_refund_is_sent_once_on_503() {
         .process_refund()
         .body(t::ProcessRefundRequest {
             original_transaction_id: "dep-42".into(),
-            refund_amount: 100.0,
+            refund_amount: dec!(100),
             currency_code: "NGN".into(),
             reason: "Duplicate charge".into(),
         })
@@ -1650,7 +1651,7 @@ async fn money_initiate_withdrawal_is_sent_once_on_503() {
         .await;
     // Even with a reference: the API is not known to deduplicate on it.
     let body = t::InitiateWithdrawalRequest::builder()
-        .amount(500.0)
+        .amount(dec!(500))
         .currency_code("NGN")
         .payment_account_id(s("pa-bank"))
         .reference(s("WD-ONCE-1"));
@@ -1675,7 +1676,7 @@ async fn money_initiate_payout_is_sent_once_on_503() {
         })
         .await;
     let body = t::InitiatePayoutRequest::builder()
-        .amount(750.0)
+        .amount(dec!(750))
         .currency_code("NGN")
         .payout_type(Some(t::PayoutTypeInput::Bank))
         .recipient_details(Some(bank_recipient()))

@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Reply, json};
+use kotanipay::Decimal;
 use kotanipay::meta::Family;
 use kotanipay::prelude::*;
 use kotanipay::{ErrorKind, RetryPolicy, merchant, v3};
 use serde_json::{Value, json};
+use std::str::FromStr;
 
 const V3_KEY: &str = "kp_live_7Hq2xV9mN4rT8wZ1";
 const MERCHANT_KEY: &str = "mk_live_Qx81bN2vT7yR4mK0";
@@ -632,8 +634,19 @@ async fn delete_is_signed_over_its_body_or_an_empty_object_as_kotanis_samples_si
     assert_signed_over(&seen[2], b"integrator");
 }
 
+#[derive(serde::Deserialize)]
+struct BodyVector {
+    amount: String,
+    output: String,
+}
+
+/// Bodies with exact decimal amounts (whole, fractional, tiny, large) as Node writes them
+/// (`node tests/vectors/make_js_vectors.js`): the client sends exactly those bytes and signs
+/// exactly them.
 #[tokio::test]
-async fn bodies_go_out_as_javascript_writes_them_and_are_signed_over_those_bytes() {
+async fn bodies_go_out_byte_for_byte_as_node_writes_them_and_are_signed_over_those_bytes() {
+    let vectors: Vec<BodyVector> = serde_json::from_str(include_str!("vectors/js_bodies.json")).unwrap();
+    assert!(vectors.len() >= 10);
     let server = common::start(|_, _| {
         json(
             201,
@@ -645,28 +658,87 @@ async fn bodies_go_out_as_javascript_writes_them_and_are_signed_over_those_bytes
     })
     .await;
     let c = signed_client(&server.base_url);
-    for (amount, text) in [
-        (500.0, "500"),
-        (1500.5, "1500.5"),
-        (0.1, "0.1"),
-        (1e-7, "1e-7"),
-        (1e21, "1e+21"),
-        (123456789.0, "123456789"),
-    ] {
+    for v in &vectors {
+        let amount = Decimal::from_str(&v.amount).unwrap();
         let b = v3::types::CreateWithdrawalRequest::builder()
             .customer_key("ck-1")
             .amount(amount)
             .wallet_id(WALLET);
         c.create_mobile_money_withdrawal().body(b).call().await.unwrap();
         let seen = server.requests().pop().unwrap();
-        let sent = String::from_utf8(seen.body.clone()).unwrap();
-        assert!(
-            sent.contains(&format!("\"amount\":{text},")) || sent.contains(&format!("\"amount\":{text}}}")),
-            "{amount}: {sent}"
+        assert_eq!(
+            String::from_utf8_lossy(&seen.body),
+            v.output,
+            "amount {}",
+            v.amount
         );
-        assert!(!sent.contains(".0,") && !sent.contains(".0}"), "{sent}");
-        assert_signed_over(&seen, &seen.body);
+        assert_signed_over(&seen, v.output.as_bytes());
+        // And Node reads back the amount that was set.
+        let back: Value = serde_json::from_slice(&seen.body).unwrap();
+        let sent = Decimal::from_str(&back["amount"].to_string())
+            .or_else(|_| Decimal::from_scientific(&back["amount"].to_string()))
+            .unwrap();
+        assert_eq!(sent, amount.normalize(), "{}", v.amount);
     }
+}
+
+#[tokio::test]
+async fn an_amount_with_more_digits_than_a_double_holds_is_refused_before_sending() {
+    let server = common::start(|_, _| json(201, "{}")).await;
+    let c = v3_at(&server.base_url);
+    for amount in [
+        "0.1234567890123456789",
+        "99999999999999.99",
+        "12345678901234567.5",
+        "9007199254740993",
+    ] {
+        let b = v3::types::CreateWithdrawalRequest::builder()
+            .customer_key("ck-1")
+            .amount(Decimal::from_str(amount).unwrap())
+            .wallet_id(WALLET);
+        let err = c
+            .create_mobile_money_withdrawal()
+            .body(b)
+            .call()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{amount}: {err:?}");
+        assert!(!err.is_outcome_unknown(), "nothing was sent: {err:?}");
+        assert!(err.message().contains(amount), "{amount}: {}", err.message());
+    }
+    assert_eq!(server.count(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn amounts_decode_exactly_from_numbers_and_numeric_strings() {
+    let server = common::start(|_, _| {
+        json(
+            200,
+            r#"{"success":true,"message":"ok","data":[
+                {"id":"w1","name":"KES","status":"ACTIVE","integrator":"i-1","type":"fiat","currency":"KES","balance":0.29,"payout_balance":1500.5},
+                {"id":"w2","name":"NGN","status":"ACTIVE","integrator":"i-1","type":"fiat","currency":"NGN","balance":"500.00","deposit_balance":1e-7}
+            ]}"#,
+        )
+    })
+    .await;
+    let wallets = v3_at(&server.base_url).list_fiat_wallets().data().await.unwrap();
+    assert_eq!(wallets[0].balance, Decimal::from_str("0.29").unwrap());
+    assert_eq!(
+        wallets[0].deposit_balance, None,
+        "fiat wallets may come without deposit_balance"
+    );
+    assert_eq!(wallets[1].balance, Decimal::from_str("500.00").unwrap());
+    assert_eq!(
+        wallets[1].balance.to_string(),
+        "500.00",
+        "a numeric string keeps its scale"
+    );
+    assert_eq!(
+        wallets[1].deposit_balance,
+        Some(Decimal::from_str("0.0000001").unwrap())
+    );
+    // The ODOS pitfall: 0.29 * 100 is 29 exactly, not 28.999999999999996.
+    assert_eq!(wallets[0].balance * Decimal::from(100), Decimal::from(29));
 }
 
 #[tokio::test]

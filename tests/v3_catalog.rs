@@ -11,6 +11,7 @@ use httpmock::MockServer;
 use kotanipay::prelude::*;
 use kotanipay::v3;
 use kotanipay::v3::types as t;
+use rust_decimal_macros::dec;
 use serde_json::json;
 
 const KEY: &str = "test-api-key-c4t4";
@@ -245,7 +246,7 @@ async fn op_create_onramp_quote() {
     let body = t::CreateOnrampQuoteRequest::builder()
         .from("KES")
         .to(t::QuoteToken::Usdc)
-        .fiat_amount(2500.0)
+        .fiat_amount(dec!(2500))
         .source(Some(t::RateSource::Fiat));
     let q = client(&server)
         .create_onramp_quote()
@@ -256,10 +257,10 @@ async fn op_create_onramp_quote() {
     m.assert_async().await;
     assert_eq!(q.id, "q_onr_77aa01");
     assert_eq!(q.value, "0.00771");
-    assert_eq!(q.fiat_amount, 2500.0);
-    assert_eq!(q.crypto_amount, 18.7);
-    assert_eq!(q.transaction_amount, 2437.5);
-    assert_eq!(q.fee, 62.5);
+    assert_eq!(q.fiat_amount, dec!(2500));
+    assert_eq!(q.crypto_amount, dec!(18.7));
+    assert_eq!(q.transaction_amount, dec!(2437.5));
+    assert_eq!(q.fee, dec!(62.5));
     assert_eq!(q.wallet_debit_amount, None);
 }
 
@@ -282,7 +283,7 @@ async fn op_create_offramp_quote() {
     let body = t::CreateOfframpQuoteRequest::builder()
         .from(t::QuoteToken::Usdt)
         .to("UGX")
-        .crypto_amount(25.0)
+        .crypto_amount(dec!(25))
         .source(Some(t::RateSource::Crypto));
     let q = client(&server)
         .create_offramp_quote()
@@ -293,9 +294,9 @@ async fn op_create_offramp_quote() {
     m.assert_async().await;
     assert_eq!(q.id, "q_ofr_c0ffee");
     assert_eq!((q.from.as_str(), q.to.as_str()), ("USDT", "UGX"));
-    assert_eq!(q.fiat_amount, 92262.5);
-    assert_eq!(q.fee, 1845.5);
-    assert_eq!(q.wallet_debit_amount, Some(94108.0));
+    assert_eq!(q.fiat_amount, dec!(92262.5));
+    assert_eq!(q.fee, dec!(1845.5));
+    assert_eq!(q.wallet_debit_amount, Some(dec!(94108)));
 }
 
 #[tokio::test]
@@ -317,7 +318,7 @@ async fn op_create_fiat_quote() {
     let body = t::CreateFiatQuoteRequest::builder()
         .from("GHS")
         .to("KES")
-        .amount(800.0);
+        .amount(dec!(800));
     let q = client(&server)
         .create_fiat_quote()
         .body(body)
@@ -326,11 +327,11 @@ async fn op_create_fiat_quote() {
         .unwrap();
     m.assert_async().await;
     assert_eq!(q.value, "8.42");
-    assert_eq!(q.deposit_amount, 800.0);
-    assert_eq!(q.deposit_transaction_amount, 816.0);
-    assert_eq!(q.withdrawal_transaction_amount, 6636.0);
-    assert_eq!(q.deposit_fee, 16.0);
-    assert_eq!(q.withdrawal_fee, 100.0);
+    assert_eq!(q.deposit_amount, dec!(800));
+    assert_eq!(q.deposit_transaction_amount, dec!(816));
+    assert_eq!(q.withdrawal_transaction_amount, dec!(6636));
+    assert_eq!(q.deposit_fee, dec!(16));
+    assert_eq!(q.withdrawal_fee, dec!(100));
 }
 
 #[tokio::test]
@@ -357,7 +358,7 @@ async fn op_create_crypto_bridge_quote() {
         .await;
     let body = t::CreateCryptoBridgeQuoteRequest::builder()
         .source_currency("KES")
-        .source_amount(5000.0)
+        .source_amount(dec!(5000))
         .crypto_chain(t::ChainInput::Lightning)
         .crypto_token(t::CryptoBridgeToken::Msat);
     let q = client(&server)
@@ -371,8 +372,8 @@ async fn op_create_crypto_bridge_quote() {
     assert_eq!(q.chain, t::Chain::Lightning);
     assert_eq!(q.token, t::Token::Msat);
     assert_eq!(q.crypto_unit, "msat");
-    assert_eq!(q.crypto_amount, 750_000_000.0);
-    assert_eq!(q.total_cost, 5075.0);
+    assert_eq!(q.crypto_amount, dec!(750_000_000));
+    assert_eq!(q.total_cost, dec!(5075));
     assert_eq!(q.exchange_rate["exchange_rate_source"], "KRAKEN");
     assert_eq!(q.fees["fee_percentage"], 1.5);
     assert_eq!(q.expires_at, "2024-11-24T14:01:00Z");
@@ -459,8 +460,8 @@ async fn op_create_fiat_wallet() {
     assert_eq!(w.name, "Payroll KES");
     assert_eq!(w.type_, t::WalletType::Fiat);
     assert_eq!(w.status, Some(t::WalletStatus::Active));
-    assert_eq!(w.balance, 0.0);
-    assert_eq!(w.deposit_balance, Some(0.0));
+    assert_eq!(w.balance, dec!(0));
+    assert_eq!(w.deposit_balance, Some(dec!(0)));
 }
 
 #[tokio::test]
@@ -482,11 +483,11 @@ async fn op_list_fiat_wallets() {
     let wallets = client(&server).list_fiat_wallets().data().await.unwrap();
     m.assert_async().await;
     assert_eq!(wallets.len(), 2);
-    assert_eq!(wallets[0].balance, 1520.75);
-    assert_eq!(wallets[0].deposit_balance, Some(310.0));
+    assert_eq!(wallets[0].balance, dec!(1520.75));
+    assert_eq!(wallets[0].deposit_balance, Some(dec!(310)));
     assert_eq!(wallets[0].status, Some(t::WalletStatus::Active));
     assert_eq!(wallets[1].status, Some(t::WalletStatus::Unknown("frozen".into())));
-    assert_eq!(wallets[1].deposit_balance, Some(12.5));
+    assert_eq!(wallets[1].deposit_balance, Some(dec!(12.5)));
 }
 
 /// Fiat wallets as Kotani's 2023 Postman captures show them carry `balance` and no
@@ -510,7 +511,7 @@ async fn fiat_wallets_without_a_deposit_balance_decode() {
     m.assert_async().await;
     assert_eq!(wallets.len(), 1);
     assert_eq!(wallets[0].id, "66a0f1c2d3e4f5a6b7c8d9e0");
-    assert_eq!(wallets[0].balance, 0.0);
+    assert_eq!(wallets[0].balance, dec!(0));
     assert_eq!(wallets[0].deposit_balance, None);
     assert_eq!(wallets[0].country, None);
     assert_eq!(wallets[0].status, Some(t::WalletStatus::Active));
@@ -539,8 +540,8 @@ async fn op_get_fiat_wallet() {
     assert_eq!(w.currency, "KES");
     assert_eq!(w.country.as_deref(), Some("KE"));
     assert_eq!(w.integrator, "5550cb6a-f7c7-11ed-b67e-0242ac120099");
-    assert_eq!(w.balance, 990.0);
-    assert_eq!(w.deposit_balance, Some(45.0));
+    assert_eq!(w.balance, dec!(990));
+    assert_eq!(w.deposit_balance, Some(dec!(45)));
 }
 
 #[tokio::test]
@@ -602,7 +603,7 @@ async fn op_get_fiat_wallet_by_currency() {
     assert_eq!(w.id, "w-xof");
     assert_eq!(w.currency, "XOF");
     assert_eq!(w.country.as_deref(), Some("SN"));
-    assert_eq!(w.balance, 250000.0);
+    assert_eq!(w.balance, dec!(250000));
 }
 
 #[tokio::test]
@@ -621,7 +622,7 @@ async fn op_transfer_deposit_balance() {
         .await;
     let body = t::TransferDepositBalanceRequest::builder()
         .wallet_id("w-42")
-        .amount(Some(300.0));
+        .amount(Some(dec!(300)));
     let env = client(&server)
         .transfer_deposit_balance()
         .body(body)
@@ -634,8 +635,8 @@ async fn op_transfer_deposit_balance() {
         "Transfer deposit balance has been successfully done."
     );
     assert_eq!(env.data.id, "w-42");
-    assert_eq!(env.data.balance, 1290.0);
-    assert_eq!(env.data.deposit_balance, Some(45.0));
+    assert_eq!(env.data.balance, dec!(1290));
+    assert_eq!(env.data.deposit_balance, Some(dec!(45)));
 }
 
 /// `transfer_deposit_balance` moves money and its request has no caller reference the API
@@ -653,7 +654,7 @@ async fn money_transfer_deposit_balance_without_reference_is_sent_once() {
         .await;
     let body = t::TransferDepositBalanceRequest::builder()
         .wallet_id("w-42")
-        .amount(Some(300.0));
+        .amount(Some(dec!(300)));
     let err = fast_retry_client(&server.base_url())
         .transfer_deposit_balance()
         .body(body)
@@ -731,7 +732,7 @@ async fn op_list_crypto_wallets() {
     let wallets = client(&server).list_crypto_wallets().data().await.unwrap();
     m.assert_async().await;
     assert_eq!(wallets.len(), 2);
-    assert_eq!(wallets[0].balance, 420.5);
+    assert_eq!(wallets[0].balance, dec!(420.5));
     assert_eq!(wallets[0].token_balance[0].balance.as_deref(), Some("420.5"));
     assert!(
         wallets[0]
@@ -773,8 +774,8 @@ async fn op_get_crypto_wallet() {
     assert_eq!(w.chain, Some(t::Chain::Unknown("MONAD".into())));
     assert_eq!(w.coin, t::Token::Unknown("PYUSD".into()));
     assert_eq!(w.type_, t::WalletType::Crypto);
-    assert_eq!(w.balance, 3.25);
-    assert_eq!(w.fiat_balance, Some(3.25));
+    assert_eq!(w.balance, dec!(3.25));
+    assert_eq!(w.fiat_balance, Some(dec!(3.25)));
     assert_eq!(
         w.public_address.as_deref(),
         Some("0xabcdefabcdefabcdefabcdefabcdefabcdefabcd")
@@ -1246,7 +1247,7 @@ async fn create_fiat_quote_is_retried_as_idempotent() {
     let body = t::CreateFiatQuoteRequest::builder()
         .from("KES")
         .to("UGX")
-        .amount(100.0);
+        .amount(dec!(100));
     let q = fast_retry_client(&server.base_url)
         .create_fiat_quote()
         .body(body)
@@ -1254,7 +1255,7 @@ async fn create_fiat_quote_is_retried_as_idempotent() {
         .await
         .unwrap();
     assert_eq!(server.count(), 2);
-    assert_eq!(q.withdrawal_amount, 2860.0);
+    assert_eq!(q.withdrawal_amount, dec!(2860));
     let reqs = server.requests();
     assert_eq!(reqs[0].body, reqs[1].body, "the same body is sent again");
     let sent: serde_json::Value = serde_json::from_slice(&reqs[1].body).unwrap();

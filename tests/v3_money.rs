@@ -12,6 +12,7 @@ use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};
 use kotanipay::prelude::*;
 use kotanipay::v3;
+use rust_decimal_macros::dec;
 use serde_json::{Value, json};
 use v3::types as t;
 
@@ -141,7 +142,7 @@ async fn op_create_mobile_money_deposit() {
         .await;
     let body = t::CreateDepositRequest::builder()
         .customer_key("cust-8841")
-        .amount(1500.0)
+        .amount(dec!(1500))
         .wallet_id(WALLET)
         .callback_url(some(CALLBACK))
         .customer_redirect_url(some("https://shop.example/thanks"))
@@ -177,7 +178,7 @@ async fn money_create_mobile_money_deposit_without_reference_is_sent_once() {
     .await;
     let body = t::CreateDepositRequest::builder()
         .customer_key("cust-8841")
-        .amount(1500.0)
+        .amount(dec!(1500))
         .wallet_id(WALLET);
     let err = client(&server)
         .create_mobile_money_deposit()
@@ -201,7 +202,7 @@ async fn money_create_mobile_money_deposit_blank_reference_is_sent_once() {
     .await;
     let body = t::CreateDepositRequest::builder()
         .customer_key("c")
-        .amount(10.0)
+        .amount(dec!(10))
         .wallet_id(WALLET)
         .reference_id(some("  "));
     let err = client(&server)
@@ -218,7 +219,7 @@ async fn money_create_mobile_money_deposit_with_reference_is_retried() {
     let server = flaky(deposit_receipt("dep-2025-0043")).await;
     let body = t::CreateDepositRequest::builder()
         .customer_key("cust-8841")
-        .amount(1500.0)
+        .amount(dec!(1500))
         .wallet_id(WALLET)
         .reference_id(some("dep-2025-0043"));
     let got = client_at(&server.base_url)
@@ -274,15 +275,15 @@ async fn op_get_deposit_status() {
     assert_eq!(d.reference_id.as_deref(), Some("dep-2025-0042"));
     assert_eq!(d.reference_number, num(1234567890.0));
     assert_eq!(d.wallet_id, WALLET);
-    assert_eq!(d.amount, 1500.0);
-    assert_eq!(d.transaction_cost, 25.0);
-    assert_eq!(d.transaction_amount, 1525.0);
+    assert_eq!(d.amount, dec!(1500));
+    assert_eq!(d.transaction_cost, dec!(25));
+    assert_eq!(d.transaction_amount, dec!(1525));
     assert_eq!(d.created_at, "2025-03-01T09:00:00.000Z");
     // The camelCase stragglers of the deposit object.
     assert_eq!(d.provider_reference.as_deref(), Some("OEI2AK4D9X"));
     assert_eq!(d.updated_at.as_deref(), Some("2025-03-01T09:00:07.000Z"));
     assert_eq!(d.callback_url_status, Some(0));
-    assert_eq!(d.final_deposit_balance, Some(11500.0));
+    assert_eq!(d.final_deposit_balance, Some(dec!(11500)));
     assert_eq!(d.error_message, None);
     assert_eq!(d.customer["phone_number"], "+254700000001");
 }
@@ -315,7 +316,7 @@ async fn decoding_tolerates_unknown_enum_and_unknown_field() {
     // The rest decodes as usual.
     assert_eq!(d.reference_number, num(1234567890.0));
     assert_eq!(d.customer_key, "cust-8841");
-    assert_eq!(d.transaction_amount, 1525.0);
+    assert_eq!(d.transaction_amount, dec!(1525));
     assert_eq!(d.telco_id.as_deref(), Some("OEI2AK4D9X"));
 }
 
@@ -367,7 +368,7 @@ async fn op_list_deposit_transactions() {
     let d = &got.data[0];
     assert_eq!(d.status, t::DepositStatus::Successful);
     assert_eq!(d.reference_id, "dep-2025-0042");
-    assert_eq!(d.transaction_amount, 1525.0);
+    assert_eq!(d.transaction_amount, dec!(1525));
     assert_eq!(d.provider_reference.as_deref(), Some("ws_CO_0103"));
     assert_eq!(d.completed_at.as_deref(), Some("2025-03-01T09:00:07.000Z"));
 }
@@ -380,7 +381,7 @@ fn bank_checkout_request(reference: Option<&str>) -> t::builder::CreateBankCheck
         .phone_number(some("+254712345678"))
         .payment_method(t::CheckoutPaymentMethodInput::Paybybank)
         .currency("KES")
-        .amount(2500.0)
+        .amount(dec!(2500))
         .reference_id(reference.map(String::from))
 }
 
@@ -436,7 +437,7 @@ async fn op_create_bank_checkout_deposit() {
     let bank = d.bank_payment_details.unwrap();
     assert_eq!(bank.bank_name.as_deref(), Some("Equity Bank"));
     assert_eq!(bank.account_number.as_deref(), Some("0123456789"));
-    assert_eq!(bank.amount, Some(2500.0));
+    assert_eq!(bank.amount, Some(dec!(2500)));
     assert_eq!(bank.reference.as_deref(), Some("KP1234567891"));
 }
 
@@ -522,7 +523,7 @@ async fn op_get_bank_checkout_status() {
     let bank = d.bank_payment_details.unwrap();
     assert_eq!(bank.expires_in_minutes, Some(30));
     assert_eq!(bank.account_name.as_deref(), Some("KOTANI/ADA OKAFOR"));
-    assert_eq!(bank.amount, Some(15000.0));
+    assert_eq!(bank.amount, Some(dec!(15000)));
 }
 
 fn card_request(reference: Option<&str>) -> t::builder::CreateCardDepositRequest {
@@ -530,7 +531,7 @@ fn card_request(reference: Option<&str>) -> t::builder::CreateCardDepositRequest
         .full_name("Thabo Nkosi")
         .phone_number("+27712345678")
         .currency("ZAR")
-        .amount(250.0)
+        .amount(dec!(250))
         .card(
             t::CardDetails::builder()
                 .number("5454545454545454")
@@ -666,8 +667,8 @@ async fn op_get_card_deposit_status() {
     assert_eq!(d.wallet_id, WALLET);
     assert_eq!(d.reference_id, "card-2025-0101");
     assert_eq!(d.created_at, "2025-03-01T10:05:00.000Z");
-    assert_eq!(d.transaction_cost, 7.5);
-    assert_eq!(d.transaction_amount, 257.5);
+    assert_eq!(d.transaction_cost, dec!(7.5));
+    assert_eq!(d.transaction_amount, dec!(257.5));
     assert_eq!(d.customer_key.as_deref(), Some("cust-za-3"));
     assert_eq!(d.initial_deposit_balance, d.final_deposit_balance);
 }
@@ -684,7 +685,7 @@ fn withdrawal_receipt(reference: &str) -> Value {
 fn withdrawal_request(reference: Option<&str>) -> t::builder::CreateWithdrawalRequest {
     t::CreateWithdrawalRequest::builder()
         .customer_key("cust-8841")
-        .amount(500.0)
+        .amount(dec!(500))
         .wallet_id(WALLET)
         .reference_id(reference.map(String::from))
 }
@@ -770,7 +771,7 @@ async fn money_create_mobile_money_withdrawal_with_reference_is_retried() {
 
 fn lipa_request(reference: Option<&str>) -> t::builder::CreateLipaNaMpesaWithdrawalRequest {
     t::CreateLipaNaMpesaWithdrawalRequest::builder()
-        .amount(120.0)
+        .amount(dec!(120))
         .wallet_id(WALLET)
         .lipa_na_mpesa_details(t::LipaNaMpesaDetails::builder().business_shortcode("174379"))
         .reference_id(reference.map(String::from))
@@ -800,7 +801,7 @@ async fn op_create_lipa_na_mpesa_withdrawal() {
         })
         .await;
     let body = t::CreateLipaNaMpesaWithdrawalRequest::builder()
-        .amount(120.0)
+        .amount(dec!(120))
         .wallet_id(WALLET)
         .callback_url(some(CALLBACK))
         .reference_id(some("LIPA-0042"))
@@ -864,7 +865,7 @@ async fn money_create_lipa_na_mpesa_withdrawal_with_reference_is_retried() {
 
 fn paybill_request(reference: Option<&str>) -> t::builder::CreatePaybillWithdrawalRequest {
     t::CreatePaybillWithdrawalRequest::builder()
-        .amount(3200.0)
+        .amount(dec!(3200))
         .wallet_id(WALLET)
         .paybill_details(
             t::PaybillDetails::builder()
@@ -898,7 +899,7 @@ async fn op_create_paybill_withdrawal() {
         })
         .await;
     let body = t::CreatePaybillWithdrawalRequest::builder()
-        .amount(3200.0)
+        .amount(dec!(3200))
         .wallet_id(WALLET)
         .callback_url(some(CALLBACK))
         .reference_id(some("PAYBILL-0042"))
@@ -989,13 +990,13 @@ async fn op_get_withdrawal_status() {
     assert_eq!(d.status, t::WithdrawalStatus::DuplicatePending);
     assert_eq!(d.wallet_id, WALLET);
     assert_eq!(d.customer_key, "cust-8841");
-    assert_eq!(d.transaction_amount, 480.0);
-    assert_eq!(d.transaction_cost, 20.0);
+    assert_eq!(d.transaction_amount, dec!(480));
+    assert_eq!(d.transaction_cost, dec!(20));
     assert_eq!(
         d.integrator_commission_type,
         Some(t::IntegratorFeeType::Percentage)
     );
-    assert_eq!(d.integrator_fee_amount, Some(5.0));
+    assert_eq!(d.integrator_fee_amount, Some(dec!(5)));
     assert_eq!(d.confirmation_id.as_deref(), Some("QKL3BX7P2M"));
     assert_eq!(d.error_message.as_deref(), Some(""));
     // The snake_case stragglers of the withdrawal object.
@@ -1057,13 +1058,13 @@ async fn op_list_withdrawal_transactions() {
         got.data[0].transaction_error.as_deref(),
         Some("Insufficient funds")
     );
-    assert_eq!(got.data[0].integrator_fee_amount, Some(0.0));
+    assert_eq!(got.data[0].integrator_fee_amount, Some(dec!(0)));
     // A status this version does not know.
     assert_eq!(
         got.data[1].status,
         t::WithdrawalStatus::Unknown("QUEUED_AT_TELCO".into())
     );
-    assert_eq!(got.data[1].transaction_amount, 4800.0);
+    assert_eq!(got.data[1].transaction_amount, dec!(4800));
 }
 
 #[tokio::test]
@@ -1138,7 +1139,7 @@ fn bank_withdrawal_request(reference: &str) -> t::builder::CreateBankWithdrawalR
                 .country("ZA"),
         )
         .currency("ZAR")
-        .amount(1800.0)
+        .amount(dec!(1800))
         .reference_id(reference)
 }
 
@@ -1297,7 +1298,7 @@ async fn op_create_onramp() {
             account_name: "Jane Doe".into(),
             provider_network: "MPESA".into(),
         }))
-        .fiat_amount(2000.0)
+        .fiat_amount(dec!(2000))
         .currency("KES")
         .chain(t::ChainInput::Celo)
         .token(t::TokenInput::Cusd)
@@ -1324,7 +1325,7 @@ async fn money_create_onramp_with_reference_is_retried() {
             phone_number: "+27712345678".into(),
             payment_method: some("CARD"),
         }))
-        .fiat_amount(900.0)
+        .fiat_amount(dec!(900))
         .currency("ZAR")
         .chain(t::ChainInput::Polygon)
         .token(t::TokenInput::Usdc)
@@ -1348,7 +1349,7 @@ async fn money_create_onramp_with_reference_is_retried() {
         sent["bankCheckout"],
         json!({"fullName": "Thabo Nkosi", "phoneNumber": "+27712345678", "paymentMethod": "CARD"})
     );
-    assert_eq!(sent["fiatAmount"], 900.0);
+    assert_eq!(sent["fiatAmount"], 900);
     assert_eq!(sent["receiverAddress"], RECEIVER);
     assert_eq!(sent["chain"], "POLYGON");
     assert!(sent.get("mobileMoney").is_none());
@@ -1383,9 +1384,9 @@ async fn op_get_onramp_status() {
     assert_eq!(d.deposit_status, t::DepositStatus::Successful);
     assert_eq!(d.onchain_status, t::DepositStatus::Failed);
     assert_eq!(d.transaction_hash, None);
-    assert_eq!(d.fiat_fee, 40.0);
-    assert_eq!(d.fiat_amount_to_send, 1960.0);
-    assert_eq!(d.crypto_amount, 15.2);
+    assert_eq!(d.fiat_fee, dec!(40));
+    assert_eq!(d.fiat_amount_to_send, dec!(1960));
+    assert_eq!(d.crypto_amount, dec!(15.2));
     assert_eq!(d.rate["to"], "CUSD");
     let e = d.error.unwrap();
     assert_eq!(e.code.as_deref(), Some("CRYPTO_TRANSFER_FAILED"));
@@ -1406,7 +1407,7 @@ fn crypto_onramp_request(reference: &str) -> t::builder::CreateCryptoOnrampReque
         .receiver_address(RECEIVER)
         .chain(t::ChainInput::Base)
         .token(t::TokenInput::Usdc)
-        .crypto_amount(25.5)
+        .crypto_amount(dec!(25.5))
         .reference_id(reference)
 }
 
@@ -1441,8 +1442,8 @@ async fn op_create_crypto_onramp() {
     assert_eq!(d.status, "PENDING");
     assert_eq!(d.chain, t::Chain::Base);
     assert_eq!(d.token, t::Token::Usdc);
-    assert_eq!(d.fee_in_crypto, 0.255);
-    assert_eq!(d.amount_to_send, 25.245);
+    assert_eq!(d.fee_in_crypto, dec!(0.255));
+    assert_eq!(d.amount_to_send, dec!(25.245));
     assert_eq!(d.transaction_hash, None);
 }
 
@@ -1489,7 +1490,7 @@ async fn op_get_crypto_onramp_status() {
     m.assert_async().await;
     assert_eq!(d.status, "SUCCESSFUL");
     assert_eq!(d.transaction_hash.as_deref(), Some(hash));
-    assert_eq!(d.crypto_amount_received, 25.245);
+    assert_eq!(d.crypto_amount_received, dec!(25.245));
     assert_eq!(d.crypto_wallet, "7d2b9c4e-1f3a-4b6c-8d9e-0a1b2c3d4e5f");
     assert_eq!(d.fee_type, "PERCENTAGE");
 }
@@ -1549,7 +1550,7 @@ async fn op_create_offramp() {
             account_name: "Jane Doe".into(),
             network_provider: "MPESA".into(),
         }))
-        .crypto_amount(10.0)
+        .crypto_amount(dec!(10))
         .currency("KES")
         .chain(t::ChainInput::Celo)
         .token(t::TokenInput::Usdc)
@@ -1568,7 +1569,7 @@ async fn op_create_offramp() {
     assert_eq!(d.reference_id, "ofr-2025-0042");
     assert_eq!(d.status, "PENDING");
     assert_eq!(d.escrow_address, ESCROW);
-    assert_eq!(d.fiat_transaction_amount, 1279.0);
+    assert_eq!(d.fiat_transaction_amount, dec!(1279));
     assert_eq!(d.fiat_wallet_id.as_deref(), Some(WALLET));
     assert_eq!(d.transaction_hash, None);
     assert_eq!(d.transaction_hash_amount, None);
@@ -1591,7 +1592,7 @@ async fn money_create_offramp_with_reference_is_retried() {
             account_number: "63122514698".into(),
             country: "ZA".into(),
         }))
-        .crypto_amount(50000.0)
+        .crypto_amount(dec!(50000))
         .currency("ZAR")
         .chain(t::ChainInput::Lightning)
         .token(t::TokenInput::Sat)
@@ -1599,7 +1600,7 @@ async fn money_create_offramp_with_reference_is_retried() {
         .refund_config(Some(
             t::OfframpRefundConfig::builder()
                 .generate_invoice_url(some("https://shop.example/ln/invoice"))
-                .amount_msat(Some(50_000_000.0))
+                .amount_msat(Some(dec!(50_000_000)))
                 .try_into()
                 .unwrap(),
         ));
@@ -1655,7 +1656,7 @@ async fn op_list_offramp_transactions() {
     assert_eq!(list[0].onchain_error, Some(json!({"code": "TX_REVERTED"})));
     assert_eq!(list[0].transaction_error, Some(json!("Telco timeout")));
     assert_eq!(list[1].onchain_status, "SUCCESSFUL");
-    assert_eq!(list[1].transaction_hash_amount, Some(10.0));
+    assert_eq!(list[1].transaction_hash_amount, Some(dec!(10)));
     assert!(list[1].transaction_hash.as_deref().unwrap().starts_with("0x2b7e"));
 }
 

@@ -10,8 +10,10 @@ mod common;
 
 use httpmock::Method::{DELETE, GET, PATCH, POST};
 use httpmock::MockServer;
+use kotanipay::Decimal;
 use kotanipay::prelude::*;
 use kotanipay::v3;
+use rust_decimal_macros::dec;
 use serde_json::json;
 
 const KEY: &str = "test-api-key-5e2a";
@@ -55,7 +57,7 @@ fn bulk_batch_json(id: &str, status: &str) -> serde_json::Value {
     })
 }
 
-fn recipient(name: &str, phone: &str, amount: f64, reference: &str) -> v3::types::BulkPaymentRecipient {
+fn recipient(name: &str, phone: &str, amount: Decimal, reference: &str) -> v3::types::BulkPaymentRecipient {
     v3::types::BulkPaymentRecipient {
         recipient_name: name.into(),
         recipient_email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
@@ -72,8 +74,8 @@ fn bulk_request() -> v3::types::builder::CreateBulkPaymentRequest {
         .batch_name("February payroll")
         .batch_description(Some("Field agents".to_string()))
         .recipients(vec![
-            recipient("Amina Otieno", "+254700000001", 1200.0, "PAY-0101"),
-            recipient("Brian Kamau", "+254700000002", 2000.0, "PAY-0102"),
+            recipient("Amina Otieno", "+254700000001", dec!(1200), "PAY-0101"),
+            recipient("Brian Kamau", "+254700000002", dec!(2000), "PAY-0102"),
         ])
         .wallet_selections(vec![v3::types::CurrencyWalletSelection {
             currency: "KES".into(),
@@ -321,8 +323,8 @@ async fn op_get_settlement_schedule() {
     assert_eq!(s.cutoff_enabled, Some(true));
     assert_eq!(s.cutoff_time.as_deref(), Some("14:30"));
     assert_eq!(s.timezone.as_deref(), Some("Africa/Lagos"));
-    assert_eq!(s.min_amount, Some(250.0));
-    assert_eq!(s.max_amount, Some(75000.5));
+    assert_eq!(s.min_amount, Some(dec!(250)));
+    assert_eq!(s.max_amount, Some(dec!(75000.5)));
 }
 
 #[tokio::test]
@@ -343,25 +345,25 @@ async fn op_preview_settlement_fee() {
         .await;
     let p = client(&server)
         .preview_settlement_fee()
-        .amount(12500.5)
+        .amount(dec!(12500.5))
         .wallet_id("0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10")
         .data()
         .await
         .unwrap();
     m.assert_async().await;
-    assert_eq!(p.amount, Some(12500.5));
-    assert_eq!(p.fee, Some(125.0));
-    assert_eq!(p.fee_percentage, Some(1.0));
-    assert_eq!(p.net_amount, Some(12375.5));
+    assert_eq!(p.amount, Some(dec!(12500.5)));
+    assert_eq!(p.fee, Some(dec!(125)));
+    assert_eq!(p.fee_percentage, Some(dec!(1)));
+    assert_eq!(p.net_amount, Some(dec!(12375.5)));
     assert_eq!(p.currency.as_deref(), Some("GHS"));
-    assert_eq!(p.usd_rate, Some(15.2));
-    assert_eq!(p.usd_net_amount, Some(814.18));
+    assert_eq!(p.usd_rate, Some(dec!(15.2)));
+    assert_eq!(p.usd_net_amount, Some(dec!(814.18)));
 }
 
 fn create_settlement_body() -> v3::types::builder::CreateSettlementRequest {
     v3::types::CreateSettlementRequest::builder()
         .wallet_id("0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10")
-        .amount(250000.0)
+        .amount(dec!(250000))
         .balance_source(Some(v3::types::BalanceSource::Payout))
         .integrator_note(Some("February settlement".to_string()))
         .callback_url(Some("https://example.com/hooks/settlements".to_string()))
@@ -527,7 +529,7 @@ fn batch_items() -> Vec<v3::types::SettlementBatchItem> {
     vec![
         v3::types::SettlementBatchItem {
             wallet_id: "0b7d3c1e-5a44-4f0e-9d61-2f1b8e7a9c10".into(),
-            amount: 150000.0,
+            amount: dec!(150000),
             balance_source: Some(v3::types::BalanceSource::Payout),
             saved_beneficiary_id: Some("ben-31".into()),
             beneficiary_details: None,
@@ -536,7 +538,7 @@ fn batch_items() -> Vec<v3::types::SettlementBatchItem> {
         },
         v3::types::SettlementBatchItem {
             wallet_id: "7c2e9f00-1d3b-4c5a-8e6f-0a1b2c3d4e5f".into(),
-            amount: 900.5,
+            amount: dec!(900.5),
             balance_source: Some(v3::types::BalanceSource::Deposit),
             saved_beneficiary_id: None,
             beneficiary_details: Some(v3::types::BeneficiaryDetails {
@@ -1048,9 +1050,9 @@ async fn op_list_bulk_payment_wallets() {
     assert_eq!(env.message, None);
     assert_eq!(env.data.len(), 2);
     assert_eq!(env.data[0].name, "Payroll KES");
-    assert_eq!(env.data[0].balance, 480000.75);
+    assert_eq!(env.data[0].balance, dec!(480000.75));
     assert_eq!(env.data[1].currency, "ZMW");
-    assert_eq!(env.data[1].balance, 0.0);
+    assert_eq!(env.data[1].balance, dec!(0));
 }
 
 #[tokio::test]
@@ -1124,9 +1126,9 @@ async fn op_preview_bulk_payment() {
     let kes = &p.currency_breakdown[0];
     assert_eq!(kes.currency, "KES");
     assert_eq!(kes.recipient_count, 2);
-    assert_eq!(kes.total_amount, 3200.0);
+    assert_eq!(kes.total_amount, dec!(3200));
     assert_eq!(kes.recipients[1].reference, "PAY-0102");
-    assert_eq!(kes.recipients[1].amount, 2000.0);
+    assert_eq!(kes.recipients[1].amount, dec!(2000));
 }
 
 #[tokio::test]
@@ -1154,7 +1156,7 @@ async fn op_create_bulk_payment_batches() {
     let b = &batches[0];
     assert_eq!(b.id, "bpb-801");
     assert_eq!(b.status, "PENDING");
-    assert_eq!(b.total_amount, 3200.0);
+    assert_eq!(b.total_amount, dec!(3200));
     assert_eq!(b.pending_payments, 2);
     assert_eq!(b.progress[0].step, "VALIDATION");
     assert_eq!(
@@ -1398,7 +1400,7 @@ async fn op_get_bulk_payment_transaction() {
     assert_eq!(t.transaction_name, "February payroll");
     assert_eq!(t.status, "PROCESSING");
     assert_eq!(t.total_recipients, 3);
-    assert_eq!(t.total_amount, 3200.0);
+    assert_eq!(t.total_amount, dec!(3200));
     assert_eq!(t.created_by, "ops@example.com");
     assert_eq!(t.batches.len(), 1);
     assert_eq!(t.batches[0].id, "bpb-801");

@@ -17,6 +17,7 @@ use kotanipay::webhook::{
     self, IdempotencyStore, MemoryIdempotencyStore, MerchantPayload, TransactionCallback, TransactionKind,
     V3Payload, WebhookErrorKind as K, merchant, testing, v3,
 };
+use rust_decimal_macros::dec;
 use serde_json::json;
 
 const V3_SECRET: &str = "whsec_kotani_test_2025";
@@ -143,9 +144,9 @@ fn v3_vector_verifies_and_types_the_deposit() {
     assert_eq!(d.status, kotanipay::v3::types::DepositStatus::Successful);
     assert_eq!(d.reference_id, "dep-2025-0001");
     assert_eq!(d.reference_number.as_deref(), Some("1736"));
-    assert_eq!(d.amount, Some(1000.0));
-    assert_eq!(d.transaction_amount, Some(1025.5));
-    assert_eq!(d.transaction_cost, Some(25.5));
+    assert_eq!(d.amount, Some(dec!(1000)));
+    assert_eq!(d.transaction_amount, Some(dec!(1025.5)));
+    assert_eq!(d.transaction_cost, Some(dec!(25.5)));
     assert_eq!(d.error_message, None);
     assert_eq!(d.telco_id.as_deref(), Some("OEI2AK4D9X"));
 }
@@ -195,7 +196,7 @@ fn v3_lone_surrogate_vector() {
         panic!("{:?}", event.payload())
     };
     assert_eq!(r.reference_id.as_deref(), Some("off-9"));
-    assert_eq!(r.refund_amount, Some(0.000125));
+    assert_eq!(r.refund_amount, Some(dec!(0.000125)));
 }
 
 #[test]
@@ -606,7 +607,7 @@ fn merchant_vector_verifies_and_types_the_checkout() {
         panic!("{:?}", event.payload())
     };
     assert_eq!(c.id.as_deref(), Some("5e70bd2a-1d15-4e47-a54e-aeb395ddb2a8"));
-    assert_eq!(c.amount, Some(25000.75));
+    assert_eq!(c.amount, Some(dec!(25000.75)));
     assert_eq!(c.status, Some(kotanipay::merchant::types::CheckoutStatus::Paid));
     assert_eq!(c.customer_name.as_deref(), Some("Adaeze Ọbị — Café ☕"));
     assert_eq!(c.paid_at, None);
@@ -837,7 +838,7 @@ fn every_v3_event_name_has_its_variant() {
                 "transaction.status.updated"
             }
             V3Payload::DepositStatusUpdated(d) => {
-                assert_eq!(d.amount, Some(150.5));
+                assert_eq!(d.amount, Some(dec!(150.5)));
                 assert_eq!(d.reference_number.as_deref(), Some("MP250101001"));
                 "transaction.deposit.status.updated"
             }
@@ -846,7 +847,7 @@ fn every_v3_event_name_has_its_variant() {
                     w.status,
                     kotanipay::v3::types::WithdrawalStatus::TransactionRetrySuccessful
                 );
-                assert_eq!(w.transaction_amount, Some(480.0));
+                assert_eq!(w.transaction_amount, Some(dec!(480)));
                 "transaction.withdrawal.status.updated"
             }
             V3Payload::OnrampStatusUpdated(o) => {
@@ -903,7 +904,7 @@ fn check_batch(b: &SettlementBatchUpdate) {
     assert_eq!(b.processed_count, Some(1));
     let s = &b.settlements.as_ref().unwrap()[0];
     assert_eq!(s.id.as_deref(), Some("s-1"));
-    assert_eq!(s.tentative_usd_net_amount, Some(0.77));
+    assert_eq!(s.tentative_usd_net_amount, Some(dec!(0.77)));
 }
 
 #[test]
@@ -1237,7 +1238,7 @@ fn merchant_checkout_data_carries_checkout_id() {
         Some("5e70bd2a-1d15-4e47-a54e-aeb395ddb2a8")
     );
     assert_eq!(c.payment_reference.as_deref(), Some("PAY-K7M2Q9X4"));
-    assert_eq!(c.amount, Some(150.0));
+    assert_eq!(c.amount, Some(dec!(150)));
     assert_eq!(
         c.status,
         Some(kotanipay::merchant::types::CheckoutStatus::Completed)

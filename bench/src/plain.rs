@@ -177,7 +177,23 @@ where
 {
     let generated: G = serde_json::from_slice(body)?;
     let hand: H = serde_json::from_slice(body)?;
-    let (g, h) = (serde_json::to_value(&generated)?, serde_json::to_value(&hand)?);
+    // Numbers compare by value: the generated types hold money as exact decimals and write a
+    // whole amount as `500`, the plain structs as the `f64` `500.0`.
+    fn numbers_as_f64(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) => {
+                if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                    *n = f;
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(numbers_as_f64),
+            serde_json::Value::Object(o) => o.values_mut().for_each(numbers_as_f64),
+            _ => {}
+        }
+    }
+    let (mut g, mut h) = (serde_json::to_value(&generated)?, serde_json::to_value(&hand)?);
+    numbers_as_f64(&mut g);
+    numbers_as_f64(&mut h);
     anyhow::ensure!(
         g == h,
         "{what}: the hand-written structs do not decode the body like the generated types"

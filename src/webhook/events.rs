@@ -2,8 +2,9 @@
 //!
 //! Every payload type tolerates fields it does not know (they are ignored here, and kept in the
 //! event's raw `data`), and every field is an `Option` unless the delivery cannot be acted on
-//! without it (a transaction's `status` and reference). Amounts are `f64`, as in the generated
-//! client, and are also read from numeric strings; reference numbers are read from a number or a
+//! without it (a transaction's `status` and reference). Amounts are exact
+//! [`Decimal`](crate::Decimal)s, as in the generated client (`crate::money`), and are also read
+//! from numeric strings; reference numbers are read from a number or a
 //! string. A delivery of a known event whose `data` still does not fit its type becomes the
 //! `Unknown` variant, with the raw JSON, rather than an error: the delivery is authentic, and
 //! refusing it would only make the sender retry the same bytes for a day.
@@ -12,6 +13,7 @@
 //! withdrawals, onramps, offramps, refunds and settlements are camelCase (except `created_at`
 //! and `updated_at`).
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -52,25 +54,6 @@ mod lenient {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
-
-    /// A number, or a string holding one.
-    pub(super) fn amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-        match Option::<Value>::deserialize(d)? {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_f64()
-                .map(Some)
-                .ok_or_else(|| D::Error::custom("number out of range")),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| D::Error::custom("expected a number")),
-            Some(_) => Err(D::Error::custom("expected a number")),
-        }
-    }
 
     /// A whole number, or a string holding one.
     pub(super) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
@@ -116,17 +99,17 @@ pub struct DepositUpdate {
     #[serde(default)]
     pub id: Option<String>,
     /// The requested amount.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
     /// The fiat wallet credited.
     #[serde(default)]
     pub wallet_id: Option<String>,
     /// The amount with fees (what the customer paid).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub transaction_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub transaction_amount: Option<Decimal>,
     /// The fee.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub transaction_cost: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub transaction_cost: Option<Decimal>,
     /// The customer.
     #[serde(default)]
     pub customer_key: Option<String>,
@@ -185,17 +168,17 @@ pub struct WithdrawalUpdate {
     #[serde(default)]
     pub id: Option<String>,
     /// The requested amount.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
     /// The fiat wallet debited.
     #[serde(default)]
     pub wallet_id: Option<String>,
     /// What the recipient got.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub transaction_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub transaction_amount: Option<Decimal>,
     /// The fee.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub transaction_cost: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub transaction_cost: Option<Decimal>,
     /// The recipient.
     #[serde(default)]
     pub customer_key: Option<String>,
@@ -212,8 +195,8 @@ pub struct WithdrawalUpdate {
     #[serde(default, deserialize_with = "lenient::text")]
     pub confirmation_id: Option<String>,
     /// Your integrator fee.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub integrator_fee_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub integrator_fee_amount: Option<Decimal>,
     /// Failures: the message.
     #[serde(default)]
     pub error_message: Option<String>,
@@ -234,11 +217,11 @@ pub struct Rate {
     #[serde(default)]
     pub to: Option<String>,
     /// Onramps: the crypto amount quoted.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub crypto_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub crypto_amount: Option<Decimal>,
     /// Offramps: the fiat amount quoted.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fiat_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fiat_amount: Option<Decimal>,
 }
 
 /// Why a transaction failed (`error` of an onramp).
@@ -279,20 +262,20 @@ pub struct OnrampUpdate {
     #[serde(default)]
     pub token: Option<Token>,
     /// The crypto amount to deliver.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub crypto_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub crypto_amount: Option<Decimal>,
     /// The crypto amount delivered.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub crypto_amount_received: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub crypto_amount_received: Option<Decimal>,
     /// The fiat amount collected.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fiat_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fiat_amount: Option<Decimal>,
     /// The fiat fee.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fiat_fee: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fiat_fee: Option<Decimal>,
     /// The fiat amount converted.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fiat_amount_to_send: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fiat_amount_to_send: Option<Decimal>,
     /// Where the crypto goes.
     #[serde(default)]
     pub receiver_address: Option<String>,
@@ -321,14 +304,14 @@ pub struct OfframpUpdate {
     #[serde(default)]
     pub onchain_status: Option<String>,
     /// The fiat amount requested.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fiat_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fiat_amount: Option<Decimal>,
     /// The fiat amount paid out.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fiat_transaction_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fiat_transaction_amount: Option<Decimal>,
     /// The crypto amount expected.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub crypto_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub crypto_amount: Option<Decimal>,
     /// The fiat currency.
     #[serde(default)]
     pub fiat_currency: Option<String>,
@@ -348,8 +331,8 @@ pub struct OfframpUpdate {
     #[serde(default)]
     pub transaction_hash: Option<String>,
     /// The amount of that transaction.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub transaction_hash_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub transaction_hash_amount: Option<Decimal>,
     /// The quote.
     #[serde(default)]
     pub rate: Option<Rate>,
@@ -388,8 +371,8 @@ pub struct RefundCompleted {
     #[serde(default)]
     pub refund_transaction_hash: Option<String>,
     /// The amount refunded.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub refund_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub refund_amount: Option<Decimal>,
     /// The chain.
     #[serde(default)]
     pub chain: Option<Chain>,
@@ -416,8 +399,8 @@ pub struct RefundFailed {
     #[serde(default)]
     pub refund_status: Option<String>,
     /// The amount that was to be refunded.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub refund_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub refund_amount: Option<Decimal>,
     /// The chain.
     #[serde(default)]
     pub chain: Option<Chain>,
@@ -456,11 +439,11 @@ pub struct LightningInvoiceNeeded {
     #[serde(default)]
     pub refund_status: Option<String>,
     /// The refund in millisatoshis.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub refund_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub refund_amount: Option<Decimal>,
     /// The refund in satoshis.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub refund_amount_sats: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub refund_amount_sats: Option<Decimal>,
     /// `LIGHTNING`.
     #[serde(default)]
     pub chain: Option<Chain>,
@@ -519,29 +502,29 @@ pub struct SettlementUpdate {
     #[serde(default)]
     pub status: Option<String>,
     /// Gross amount.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
     /// Fee.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fee: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fee: Option<Decimal>,
     /// Fee percentage.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub fee_percentage: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub fee_percentage: Option<Decimal>,
     /// Net amount.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub net_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub net_amount: Option<Decimal>,
     /// Currency.
     #[serde(default)]
     pub currency: Option<String>,
     /// Gross amount in USD (tentative).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub tentative_usd_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub tentative_usd_amount: Option<Decimal>,
     /// Fee in USD (tentative).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub tentative_usd_fee: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub tentative_usd_fee: Option<Decimal>,
     /// Net amount in USD (tentative).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub tentative_usd_net_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub tentative_usd_net_amount: Option<Decimal>,
     /// `PAYOUT`, `DEPOSIT` or `ADMIN_SELECT`.
     #[serde(default)]
     pub balance_source: Option<String>,
@@ -580,8 +563,8 @@ pub struct SettlementBatchUpdate {
     #[serde(default)]
     pub status: Option<String>,
     /// Total in USD (tentative).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub total_tentative_usd_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub total_tentative_usd_amount: Option<Decimal>,
     /// The settlements of the batch.
     #[serde(default)]
     pub settlements: Option<Vec<BatchSettlement>>,
@@ -617,11 +600,11 @@ pub struct BatchSettlement {
     #[serde(default)]
     pub currency: Option<String>,
     /// Net amount.
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub net_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub net_amount: Option<Decimal>,
     /// Net amount in USD (tentative).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub tentative_usd_net_amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub tentative_usd_net_amount: Option<Decimal>,
     /// Its reference.
     #[serde(default)]
     pub reference_id: Option<String>,
@@ -876,8 +859,8 @@ pub struct Checkout {
     #[serde(default)]
     pub merchant_id: Option<String>,
     /// The amount, in major units (`150.00` GHS, not pesewas).
-    #[serde(default, deserialize_with = "lenient::amount")]
-    pub amount: Option<f64>,
+    #[serde(default, with = "crate::money::decimal_opt")]
+    pub amount: Option<Decimal>,
     /// The currency.
     #[serde(default)]
     pub currency_code: Option<String>,

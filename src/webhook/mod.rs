@@ -65,7 +65,7 @@ pub(crate) mod canonical;
 pub mod events;
 pub mod merchant;
 pub mod testing;
-mod time;
+pub(crate) mod time;
 pub mod v3;
 
 pub use events::{MerchantPayload, TransactionCallback, TransactionKind, V3Payload};

@@ -8,6 +8,8 @@
 // - js_inexact.json: [{"input", "path", "js"}] for texts holding a number that a JavaScript
 //   double does not hold as written; `js` is what Node would send instead. `to_js_bytes` must
 //   refuse every one of them, naming `path`.
+// - js_bodies.json: [{"amount", "output"}]: SDK request bodies with exact decimal amounts, as
+//   Node writes them; the client must send exactly `output`.
 // - js_numbers.json: [{"input", "output"}] for 2,400 doubles (random bits, amounts, values near the
 //   notation boundaries)
 //   written as `x.toExponential()`; output as in js_stringify.json.
@@ -221,7 +223,26 @@ for (const { input, output } of vectors) {
   }
 }
 
+// SDK request bodies with exact decimal amounts (tests/real_traffic.rs sends each through the
+// client and compares the bytes the server received): a mobile-money withdrawal as the SDK
+// lays it out (fields in the generated struct's order), the amount given as a decimal string
+// and read by Node as the number it denotes.
+const bodyAmounts = [
+  '500', '500.00', '1500.5', '0.1', '0.29', '12.75', '0.0000001', '0.000001', '0.00001234',
+  '123456789012.34', '99999999999999.98', '9007199254740991', '20000000000000000000',
+  '1000000000000000000000', '0.0000000000000000000000000001',
+];
+const bodyVectors = bodyAmounts.map((amount) => ({
+  amount,
+  output: JSON.stringify({
+    amount: Number(amount),
+    customer_key: 'ck-1',
+    walletId: 'f053188c-d924-4423-bbba-871eda0b1cd9',
+  }),
+}));
+
 const dir = __dirname;
+fs.writeFileSync(path.join(dir, 'js_bodies.json'), JSON.stringify(bodyVectors, null, 1) + '\n');
 fs.writeFileSync(path.join(dir, 'js_stringify.json'), JSON.stringify(vectors, null, 1) + '\n');
 fs.writeFileSync(path.join(dir, 'js_inexact.json'), JSON.stringify(inexactVectors, null, 1) + '\n');
 fs.writeFileSync(
@@ -230,5 +251,5 @@ fs.writeFileSync(
 );
 console.log(
   `node ${process.version}: ${vectors.length} stringify vectors, ${inexactVectors.length} inexact, ` +
-    `${numberVectors.length} numbers`,
+    `${numberVectors.length} numbers, ${bodyVectors.length} request bodies`,
 );
