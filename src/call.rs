@@ -57,6 +57,9 @@ pub trait Operation: Sized + Send {
                     if let Some(ok) = empty_success::<Self::Success, _>(&e, &seen) {
                         return Ok(ok);
                     }
+                    if let Some(ok) = bare_success::<Self::Success, _>(Self::FAMILY, Self::ID, &e, &seen) {
+                        return Ok(ok);
+                    }
                     Err(convert::<Self::Success, Self::ErrorBody>(Self::FAMILY, Self::ID, e, seen).await)
                 }
             }
@@ -84,6 +87,42 @@ fn empty_success<T: DeserializeOwned, E>(e: &RawError<E>, seen: &Seen) -> Option
     serde_json::from_slice(b"null")
         .ok()
         .or_else(|| serde_json::from_slice(b"{}").ok())
+}
+
+/// A 2xx body that is the envelope's payload without the envelope (Kotani's 2023 deposit
+/// status answered so, before its responses were wrapped): decoded as `{"data": body}` (and
+/// with the v3 envelope's `success` and `message`), for reads only. A call that moves money
+/// never takes this path: a body it does not understand leaves its outcome unknown.
+fn bare_success<T: DeserializeOwned, E>(
+    family: Family,
+    op: &'static str,
+    e: &RawError<E>,
+    seen: &Seen,
+) -> Option<T> {
+    let RawError::InvalidResponsePayload(bytes, _) = e else {
+        return None;
+    };
+    if !seen.status.is_some_and(|s| s.is_success())
+        || crate::meta::operation(family, op).is_none_or(|m| m.moves_money)
+    {
+        return None;
+    }
+    let serde_json::Value::Object(body) = serde_json::from_slice::<serde_json::Value>(bytes).ok()? else {
+        return None;
+    };
+    if body.contains_key("data") {
+        return None;
+    }
+    let body = serde_json::Value::Object(body);
+    let wrapped = [
+        serde_json::json!({ "data": body }),
+        serde_json::json!({ "success": true, "message": "", "data": body }),
+    ];
+    let ok = wrapped.into_iter().find_map(|w| serde_json::from_value(w).ok());
+    if ok.is_some() {
+        tracing::debug!(target: "kotanipay", operation_id = op, "decoded a bare body as the envelope's data");
+    }
+    ok
 }
 
 async fn convert<T: DeserializeOwned, E: IntoApiBody + DeserializeOwned>(

@@ -878,3 +878,42 @@ async fn a_credential_the_server_echoes_is_never_printed_or_logged() {
         assert!(!logged.contains(secret), "{secret} in the logs:\n{logged}");
     }
 }
+
+/// Kotani's saved deposit status of 2023 is the payload without the envelope: a read decodes it
+/// as the envelope's `data`; a money movement never guesses so.
+#[tokio::test]
+async fn a_bare_payload_decodes_for_a_read_but_never_for_a_payment() {
+    let bare = r#"{
+    "status": "SUCCESSFUL",
+    "id": "64d0e73a195fea05e202d07f",
+    "amount": 2,
+    "wallet_id": "64d0e321eead2ad6233ddc45",
+    "callback_url": "https://shop.example/kotani/callback",
+    "reference_id": "nN9x4JYt",
+    "reference_number": 90402389,
+    "created_at": "2023-08-07T12:44:42.915Z",
+    "transaction_cost": 0,
+    "transaction_amount": 2,
+    "customer_key": "ck-2023"
+}"#;
+    let server = common::start(move |_, _| json(200, bare)).await;
+    let c = v3_at(&server.base_url);
+    let d = c
+        .get_deposit_status()
+        .reference_id("nN9x4JYt")
+        .data()
+        .await
+        .unwrap();
+    assert_eq!(d.reference_id.as_deref(), Some("nN9x4JYt"));
+    assert_eq!(d.amount, Decimal::from(2));
+    let err = call_money(
+        &c,
+        &merchant_at(&server.base_url),
+        "create_mobile_money_deposit",
+        false,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert!(err.is_outcome_unknown());
+}
