@@ -7,7 +7,7 @@ use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, ErrorKind, IntoApiBody, kind_for_status, retry_after_header};
+use crate::error::{ApiErrorBody, Error, ErrorKind, kind_for_status, retry_after_header};
 use crate::hooks::{CALL, CallRecord, Seen};
 use crate::meta::Family;
 
@@ -37,7 +37,7 @@ pub trait Operation: Sized + Send {
     /// The typed success body.
     type Success: DeserializeOwned + Send;
     /// The typed error body.
-    type ErrorBody: IntoApiBody + DeserializeOwned + Send;
+    type ErrorBody: ApiErrorBody + DeserializeOwned;
 
     /// Progenitor's `send()`.
     fn send_raw(
@@ -125,7 +125,7 @@ fn bare_success<T: DeserializeOwned, E>(
     ok
 }
 
-async fn convert<T: DeserializeOwned, E: IntoApiBody + DeserializeOwned>(
+async fn convert<T: DeserializeOwned, E: ApiErrorBody + DeserializeOwned>(
     family: Family,
     op: &'static str,
     e: RawError<E>,
@@ -157,7 +157,7 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody + DeserializeOwned>(
                 },
                 None => typed,
             };
-            let message = body.api_message().unwrap_or_default();
+            let message = body.message().unwrap_or_default();
             let wait = body.retry_after().or(header_wait);
             let banned = body.banned_until().filter(|_| status == StatusCode::FORBIDDEN);
             let mut err = Error::new(kind_for_status(status), op, message)
@@ -169,10 +169,7 @@ async fn convert<T: DeserializeOwned, E: IntoApiBody + DeserializeOwned>(
             if let Some(raw) = &seen.error_body {
                 err = err.with_body(&scrub.bytes(raw));
             }
-            match body.into_api_body() {
-                Some(b) => err.with_api_body(b),
-                None => err,
-            }
+            err.with_api_body(body)
         }
         RawError::InvalidResponsePayload(bytes, de) => match seen.status.filter(|s| !s.is_success()) {
             // An error status whose body is not the documented error shape (an HTML page

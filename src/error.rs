@@ -38,16 +38,42 @@ pub enum ErrorKind {
     Pagination,
 }
 
-/// A parsed error body, in whichever shape the API sent.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ApiErrorBody {
-    /// Kotani v3: `{success, message, error_code, data}` or `{statusCode, message, error, data}`.
-    V3(crate::v3::types::ErrorBody),
-    /// KutanaPay merchant: FastAPI's `{detail: [...]}` or `{detail: "..."}`.
-    Merchant(crate::merchant::types::MerchantError),
-    /// The v3 health report of a failing health check.
-    Health(crate::v3::types::HealthStatus),
+/// The API's parsed error body, in whichever family's shape it came (v3's
+/// `{success, message, error_code, data}` or `{statusCode, message, error}`, the merchant API's
+/// FastAPI `{detail}`, v3's failing health report).
+///
+/// Each family implements it for its own generated error types; the error keeps the body as
+/// `dyn ApiErrorBody`, and [`Error::api_body`] gives it back typed:
+/// `err.api_body::<kotanipay::v3::types::ErrorBody>()`. Its message, validation errors and
+/// retry hints are on [`Error`] itself, whatever the family.
+pub trait ApiErrorBody: std::any::Any + fmt::Debug + Send + Sync {
+    /// The human message of the body.
+    fn message(&self) -> Option<String>;
+    /// The validation problems it lists.
+    fn validation_errors(&self) -> Vec<ValidationError> {
+        Vec::new()
+    }
+    /// How long it asks the caller to wait (v3 429 `data.retryAfter`).
+    fn retry_after(&self) -> Option<Duration> {
+        None
+    }
+    /// Until when a suspended customer is banned (v3 403 `data.bannedUntil`), as written.
+    fn banned_until(&self) -> Option<String> {
+        None
+    }
+    /// Whether there is a body worth keeping (`false` for an operation with no error schema).
+    fn is_body(&self) -> bool {
+        true
+    }
+}
+
+impl ApiErrorBody for () {
+    fn message(&self) -> Option<String> {
+        None
+    }
+    fn is_body(&self) -> bool {
+        false
+    }
 }
 
 /// One validation problem reported by the API.
@@ -73,7 +99,8 @@ struct Inner {
     operation: &'static str,
     status: Option<StatusCode>,
     message: String,
-    api_body: Option<ApiErrorBody>,
+    api_body: Option<Box<dyn ApiErrorBody>>,
+    validation: Vec<ValidationError>,
     raw_body: Option<bytes::Bytes>,
     body_len: usize,
     decode_path: Option<String>,
@@ -94,6 +121,7 @@ impl Error {
                 status: None,
                 message: message.into(),
                 api_body: None,
+                validation: Vec::new(),
                 raw_body: None,
                 body_len: 0,
                 decode_path: None,
@@ -140,8 +168,12 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_api_body(mut self, body: ApiErrorBody) -> Self {
-        self.inner.api_body = Some(body);
+    /// Keeps the parsed body, with its validation errors.
+    pub(crate) fn with_api_body<B: ApiErrorBody>(mut self, body: B) -> Self {
+        if body.is_body() {
+            self.inner.validation = body.validation_errors();
+            self.inner.api_body = Some(Box::new(body));
+        }
         self
     }
 
@@ -225,9 +257,17 @@ impl Error {
         &self.inner.message
     }
 
-    /// The parsed error body, when the API sent one in a documented shape.
-    pub fn api_body(&self) -> Option<&ApiErrorBody> {
-        self.inner.api_body.as_ref()
+    /// The parsed error body as the family's type `T`, when the API sent one in the shape
+    /// the operation documents (`kotanipay::v3::types::ErrorBody`,
+    /// `kotanipay::merchant::types::MerchantError`, `kotanipay::v3::types::HealthStatus`).
+    pub fn api_body<T: ApiErrorBody>(&self) -> Option<&T> {
+        let body: &dyn std::any::Any = self.inner.api_body.as_deref()?;
+        body.downcast_ref::<T>()
+    }
+
+    /// The parsed error body, whatever its type (for `Debug` output and its message).
+    pub fn api_body_dyn(&self) -> Option<&dyn ApiErrorBody> {
+        self.inner.api_body.as_deref()
     }
 
     /// The raw response body (at most the first 64 KiB), when one arrived.
@@ -314,23 +354,7 @@ impl Error {
 
     /// The validation problems the API listed (v3 `data.errors`, FastAPI `detail` list).
     pub fn validation_errors(&self) -> Vec<ValidationError> {
-        match &self.inner.api_body {
-            Some(ApiErrorBody::V3(b)) => b
-                .data
-                .as_ref()
-                .map(|d| {
-                    d.errors
-                        .iter()
-                        .map(|m| ValidationError {
-                            location: String::new(),
-                            message: m.clone(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Some(ApiErrorBody::Merchant(m)) => crate::merchant::validation_errors(m),
-            _ => Vec::new(),
-        }
+        self.inner.validation.clone()
     }
 }
 
@@ -410,71 +434,6 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
-
-/// Maps a progenitor error body type to [`ApiErrorBody`].
-pub trait IntoApiBody {
-    /// The parsed body, if this type has one.
-    fn into_api_body(self) -> Option<ApiErrorBody>;
-    /// The human message of the body.
-    fn api_message(&self) -> Option<String>;
-    /// `data.retryAfter` of a v3 429.
-    fn retry_after(&self) -> Option<Duration> {
-        None
-    }
-    /// `data.bannedUntil` of a v3 403 for a suspended customer.
-    fn banned_until(&self) -> Option<String> {
-        None
-    }
-}
-
-impl IntoApiBody for () {
-    fn into_api_body(self) -> Option<ApiErrorBody> {
-        None
-    }
-    fn api_message(&self) -> Option<String> {
-        None
-    }
-}
-
-impl IntoApiBody for crate::v3::types::ErrorBody {
-    fn api_message(&self) -> Option<String> {
-        Some(self.message.clone())
-    }
-    fn retry_after(&self) -> Option<Duration> {
-        self.data
-            .as_ref()
-            .and_then(|d| d.retry_after)
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|s| Duration::from_secs_f64(s.min(3600.0)))
-    }
-    fn banned_until(&self) -> Option<String> {
-        self.data
-            .as_ref()
-            .and_then(|d| d.banned_until.clone())
-            .filter(|s| !s.trim().is_empty())
-    }
-    fn into_api_body(self) -> Option<ApiErrorBody> {
-        Some(ApiErrorBody::V3(self))
-    }
-}
-
-impl IntoApiBody for crate::v3::types::HealthStatus {
-    fn api_message(&self) -> Option<String> {
-        Some(format!("health status {}", self.status))
-    }
-    fn into_api_body(self) -> Option<ApiErrorBody> {
-        Some(ApiErrorBody::Health(self))
-    }
-}
-
-impl IntoApiBody for crate::merchant::types::MerchantError {
-    fn api_message(&self) -> Option<String> {
-        Some(crate::merchant::detail_message(self))
-    }
-    fn into_api_body(self) -> Option<ApiErrorBody> {
-        Some(ApiErrorBody::Merchant(self))
     }
 }
 

@@ -26,6 +26,15 @@ impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
     }
 }
 
+impl crate::ApiErrorBody for types::MerchantError {
+    fn message(&self) -> Option<String> {
+        Some(detail_message(self))
+    }
+    fn validation_errors(&self) -> Vec<crate::ValidationError> {
+        validation_errors(self)
+    }
+}
+
 /// The message of a FastAPI error body: the string, or the issues joined.
 pub(crate) fn detail_message(e: &types::MerchantError) -> String {
     let issues = validation_errors(e);

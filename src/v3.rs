@@ -26,3 +26,38 @@ impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
         crate::hooks::exec(&self.client, &self.baseurl, &self.inner, request, info).await
     }
 }
+
+impl crate::ApiErrorBody for types::ErrorBody {
+    fn message(&self) -> Option<String> {
+        Some(self.message.clone())
+    }
+    fn validation_errors(&self) -> Vec<crate::ValidationError> {
+        self.data
+            .iter()
+            .flat_map(|d| &d.errors)
+            .map(|m| crate::ValidationError {
+                location: String::new(),
+                message: m.clone(),
+            })
+            .collect()
+    }
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        self.data
+            .as_ref()
+            .and_then(|d| d.retry_after)
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| std::time::Duration::from_secs_f64(s.min(3600.0)))
+    }
+    fn banned_until(&self) -> Option<String> {
+        self.data
+            .as_ref()
+            .and_then(|d| d.banned_until.clone())
+            .filter(|s| !s.trim().is_empty())
+    }
+}
+
+impl crate::ApiErrorBody for types::HealthStatus {
+    fn message(&self) -> Option<String> {
+        Some(format!("health status {}", self.status))
+    }
+}

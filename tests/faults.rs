@@ -87,9 +87,9 @@ async fn a_429_past_the_deadline_is_returned_with_its_wait() {
     assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
     assert!(err.is_retryable());
     assert_eq!(server.count(), 1);
-    match err.api_body() {
-        Some(kotanipay::ApiErrorBody::V3(b)) => assert_eq!(b.status_code, Some(429)),
-        other => panic!("{other:?}"),
+    match err.api_body::<kotanipay::v3::types::ErrorBody>() {
+        Some(b) => assert_eq!(b.status_code, Some(429)),
+        None => panic!("{:?}", err.api_body_dyn()),
     }
 }
 

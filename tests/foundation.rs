@@ -64,9 +64,9 @@ async fn health_503_is_an_error_with_the_health_body() {
         .await;
     let err = anon_client(&server).get_health().call().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    match err.api_body() {
-        Some(kotanipay::ApiErrorBody::Health(h)) => assert_eq!(h.status, "error"),
-        other => panic!("expected the health body, got {other:?}"),
+    match err.api_body::<kotanipay::v3::types::HealthStatus>() {
+        Some(h) => assert_eq!(h.status, "error"),
+        None => panic!("expected the health body, got {:?}", err.api_body_dyn()),
     }
 }
 

@@ -11,7 +11,7 @@ use httpmock::Method::{DELETE, GET, PATCH, POST, PUT};
 use httpmock::MockServer;
 use kotanipay::merchant::types as t;
 use kotanipay::prelude::*;
-use kotanipay::{ApiErrorBody, ErrorKind, ValidationError, merchant};
+use kotanipay::{ErrorKind, ValidationError, merchant};
 use rust_decimal_macros::dec;
 use serde_json::json;
 
@@ -1611,7 +1611,7 @@ fn assert_outcome_unknown_503(err: &kotanipay::Error, op: &str) {
         "{}",
         err.message()
     );
-    assert!(matches!(err.api_body(), Some(ApiErrorBody::Merchant(_))));
+    assert!(err.api_body::<t::MerchantError>().is_some());
 }
 
 #[tokio::test]
@@ -1729,8 +1729,8 @@ async fn error_422_fastapi_detail_list() {
             message: "Field required".into(),
         }]
     );
-    match err.api_body() {
-        Some(ApiErrorBody::Merchant(b)) => match &b.detail {
+    match err.api_body::<t::MerchantError>() {
+        Some(b) => match &b.detail {
             t::ErrorDetail::Array(issues) => {
                 assert_eq!(issues.len(), 1);
                 assert_eq!(issues[0].type_, "missing");
@@ -1744,7 +1744,7 @@ async fn error_422_fastapi_detail_list() {
             }
             other => panic!("expected a list of issues, got {other:?}"),
         },
-        other => panic!("expected the merchant error body, got {other:?}"),
+        None => panic!("expected the merchant error body, got {:?}", err.api_body_dyn()),
     }
     // The raw body is kept; Display is one line naming the operation and the status.
     assert!(err.body_text().unwrap().contains("Field required"));
@@ -1787,11 +1787,9 @@ async fn error_detail_string() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert!(err.message().contains("Not authenticated"), "{}", err.message());
     assert!(err.validation_errors().is_empty());
-    match err.api_body() {
-        Some(ApiErrorBody::Merchant(b)) => {
-            assert_eq!(b.detail, t::ErrorDetail::String("Not authenticated".into()))
-        }
-        other => panic!("expected the merchant error body, got {other:?}"),
+    match err.api_body::<t::MerchantError>() {
+        Some(b) => assert_eq!(b.detail, t::ErrorDetail::String("Not authenticated".into())),
+        None => panic!("expected the merchant error body, got {:?}", err.api_body_dyn()),
     }
 
     let err = client
@@ -1805,7 +1803,7 @@ async fn error_detail_string() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert!(err.message().contains("Checkout not found"), "{}", err.message());
     assert!(err.validation_errors().is_empty());
-    assert!(matches!(err.api_body(), Some(ApiErrorBody::Merchant(_))));
+    assert!(err.api_body::<t::MerchantError>().is_some());
 
     let err = client
         .revoke_api_key()
@@ -1817,5 +1815,5 @@ async fn error_detail_string() {
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert!(err.message().contains("does not belong"), "{}", err.message());
-    assert!(matches!(err.api_body(), Some(ApiErrorBody::Merchant(_))));
+    assert!(err.api_body::<t::MerchantError>().is_some());
 }

@@ -759,7 +759,7 @@ fn every_text(err: &kotanipay::Error) -> String {
     let mut out = format!("{err}\n{err:?}\n{err:#?}\n{}\n", err.message());
     out.push_str(&err.body_text().unwrap_or_default());
     out.push_str(&String::from_utf8_lossy(err.body().unwrap_or_default()));
-    out.push_str(&format!("{:?}", err.api_body()));
+    out.push_str(&format!("{:?}", err.api_body_dyn()));
     for v in err.validation_errors() {
         out.push_str(&format!("{} {}", v.location, v.message));
     }
