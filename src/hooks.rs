@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use progenitor_client::OperationInfo;
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Request, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
@@ -74,10 +74,7 @@ impl Shared {
 }
 
 fn credential_header(family: Family, secret: &str) -> Option<HeaderValue> {
-    let prefix = match family {
-        Family::V3 => "Bearer ",
-        Family::Merchant => "",
-    };
+    let prefix = family.info().credential_prefix;
     let mut v = HeaderValue::from_str(&format!("{prefix}{secret}")).ok()?;
     v.set_sensitive(true);
     Some(v)
@@ -229,10 +226,7 @@ async fn apply_credential(
     ctx: &RefreshContext<'_>,
 ) -> Result<Option<u64>, crate::Error> {
     let want = meta.map_or(Credential::Standard, |m| m.credential);
-    let header = match inner.0.family {
-        Family::V3 => AUTHORIZATION,
-        Family::Merchant => HeaderName::from_static("x-api-key"),
-    };
+    let header = HeaderName::from_static(inner.0.family.info().credential_header);
     if want == Credential::None {
         return Ok(None);
     }
@@ -360,7 +354,7 @@ pub(crate) async fn exec(
                 None
             }
         };
-        if let (Some(secret), Family::V3) = (&inner.0.signing, inner.0.family) {
+        if let (Some(secret), true) = (&inner.0.signing, inner.0.family.info().signs_requests) {
             crate::auth::signing::sign(&mut req, secret);
         }
         let span = tracing::info_span!(

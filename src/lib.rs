@@ -30,6 +30,17 @@ pub use retry::RetryPolicy;
 pub use rust_decimal::{self, Decimal};
 pub use secret::Secret;
 
+/// Every family built in; the runtime reaches a family only through these.
+pub(crate) static FAMILIES: &[&meta::FamilyInfo] = &[&v3::INFO, &merchant::INFO];
+
+/// The family's tables, decoder and credential header.
+pub(crate) fn family_info(f: meta::Family) -> &'static meta::FamilyInfo {
+    match f {
+        meta::Family::V3 => &v3::INFO,
+        meta::Family::Merchant => &merchant::INFO,
+    }
+}
+
 /// `use kotanipay::prelude::*;` brings the traits that finish a request into scope.
 pub mod prelude {
     pub use crate::pagination::Paginated;

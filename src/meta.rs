@@ -101,6 +101,40 @@ pub fn try_decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), Dec
     }
 }
 
+/// What the runtime needs of an API family, provided by the family's module (its generated
+/// tables and decoder, its credential header): the runtime itself names no family.
+pub struct FamilyInfo {
+    /// Which family.
+    pub family: Family,
+    /// Every operation, as the spec describes it (literal paths first).
+    pub operations: &'static [OperationMeta],
+    /// `(operationId, index into operations)`, sorted by operationId.
+    pub by_id: &'static [(&'static str, usize)],
+    /// Decodes a body into the generated type an operation documents for a status.
+    pub decode: fn(&str, u16, &[u8]) -> Option<Result<(), DecodeFailure>>,
+    /// The header that carries the credential (`authorization`, `x-api-key`).
+    pub credential_header: &'static str,
+    /// What goes before the secret in that header (`Bearer `, or nothing).
+    pub credential_prefix: &'static str,
+    /// Whether secure mode signs this family's requests.
+    pub signs_requests: bool,
+}
+
+impl FamilyInfo {
+    /// Looks an operation up by operationId.
+    pub fn operation(&self, id: &str) -> Option<&'static OperationMeta> {
+        let i = self.by_id.binary_search_by(|(k, _)| (*k).cmp(id)).ok()?;
+        self.operations.get(self.by_id[i].1)
+    }
+}
+
+impl Family {
+    /// What the runtime knows of this family.
+    pub fn info(self) -> &'static FamilyInfo {
+        crate::family_info(self)
+    }
+}
+
 /// Decodes a body of `operation_id` in `family` into the generated type the spec documents for
 /// `status`. `None` when the operation is unknown or documents no JSON body for that status.
 /// The contract check uses this to report what the SDK itself would fail to decode.
@@ -110,27 +144,17 @@ pub fn decode(
     status: u16,
     body: &[u8],
 ) -> Option<Result<(), DecodeFailure>> {
-    match family {
-        Family::V3 => crate::v3::decode(operation_id, status, body),
-        Family::Merchant => crate::merchant::decode(operation_id, status, body),
-    }
+    (family.info().decode)(operation_id, status, body)
 }
 
-/// Every operation of both specs.
+/// Every operation of every family built in.
 pub fn operations() -> impl Iterator<Item = &'static OperationMeta> {
-    crate::v3::OPERATIONS
-        .iter()
-        .chain(crate::merchant::OPERATIONS.iter())
+    crate::FAMILIES.iter().flat_map(|f| f.operations.iter())
 }
 
 /// Looks an operation up by family and operationId.
 pub fn operation(family: Family, id: &str) -> Option<&'static OperationMeta> {
-    let (table, by_id) = match family {
-        Family::V3 => (crate::v3::OPERATIONS, crate::v3::OPERATIONS_BY_ID),
-        Family::Merchant => (crate::merchant::OPERATIONS, crate::merchant::OPERATIONS_BY_ID),
-    };
-    let i = by_id.binary_search_by(|(k, _)| (*k).cmp(id)).ok()?;
-    table.get(by_id[i].1)
+    family.info().operation(id)
 }
 
 impl OperationMeta {
