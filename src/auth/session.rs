@@ -371,58 +371,40 @@ fn ended() -> Error {
     )
 }
 
+/// `GET /api/v3/auth/refresh-token` with the refresh token as the bearer, through the
+/// generated `refresh_token` operation and the one pipeline (signing, tracing, redaction of
+/// both tokens): a client whose fixed credential is the refresh token, sending once.
 async fn refresh_call(old: &Tokens, ctx: &RefreshContext<'_>) -> Result<Tokens, Error> {
+    use crate::hooks::{Cred, Inner, Shared};
     const OP: &str = "refresh_token";
-    let meta = crate::meta::operation(crate::meta::Family::V3, OP)
-        .ok_or_else(|| Error::config("the v3 spec has no refresh_token operation"))?;
-    let url = format!("{}{}", ctx.baseurl.trim_end_matches('/'), meta.path);
-    let mut req = ctx
-        .http
-        .get(url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .build()
-        .map_err(|e| crate::error::from_reqwest(OP, e))?;
-    let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", old.refresh_token.expose()))
-        .map_err(|_| Error::invalid_request(OP, "the refresh token is not a valid header value"))?;
-    v.set_sensitive(true);
-    req.headers_mut().insert(reqwest::header::AUTHORIZATION, v);
-    if let Some(secret) = ctx.signing {
-        super::signing::sign(&mut req, secret);
-    }
-    let resp = ctx.http.execute(req).await.map_err(|e| {
-        let e = crate::error::from_reqwest(OP, e);
-        Error::new(
-            ErrorKind::SessionEnded,
-            OP,
-            format!("token refresh failed: {}", e.message()),
-        )
+    let shared = Shared::new(
+        crate::meta::Family::V3,
+        Cred::Static(old.refresh_token.secret_string()),
+        ctx.signing.cloned(),
+        crate::RetryPolicy::disabled(),
+        false,
+    );
+    let client = crate::v3::Client::new_with_client(ctx.baseurl, ctx.http.clone(), Inner(Arc::new(shared)));
+    // Boxed: this runs inside the pipeline that is sending another call.
+    let refreshed = Box::pin(crate::Operation::data(client.refresh_token())).await;
+    // Whatever the server echoed, the access token being replaced stays out of the error too.
+    let scrub = crate::redact::Scrubber::new([old.access_token.expose()]);
+    let d = refreshed.map_err(|e| {
+        let message = match e.kind() {
+            ErrorKind::Decode => format!("token refresh answered in an unknown shape: {}", e.message()),
+            _ if e.status().is_some() => {
+                "token refresh was refused; log in again with a magic link".to_string()
+            }
+            _ => format!("token refresh failed: {}", e.message()),
+        };
+        let mut ended = Error::new(ErrorKind::SessionEnded, OP, scrub.str(&message))
+            .with_status_opt(e.status())
+            .with_decode_path(e.decode_path().map(String::from));
+        if let Some(body) = e.body() {
+            ended = ended.with_body(&scrub.bytes(body));
+        }
+        ended
     })?;
-    let status = resp.status();
-    let body = resp.bytes().await.unwrap_or_default();
-    // A server may echo the tokens it refused: keep them out of the error.
-    let scrub = crate::redact::Scrubber::new([old.access_token.expose(), old.refresh_token.expose()]);
-    let body = bytes::Bytes::from(scrub.bytes(&body).into_owned());
-    if !status.is_success() {
-        return Err(Error::new(
-            ErrorKind::SessionEnded,
-            OP,
-            "token refresh was refused; log in again with a magic link",
-        )
-        .with_status(status)
-        .with_body(&body));
-    }
-    let env: crate::v3::types::RefreshedTokensEnvelope = serde_json::from_slice(&body).map_err(|e| {
-        Error::new(
-            ErrorKind::SessionEnded,
-            OP,
-            scrub.str(&format!("token refresh answered in an unknown shape: {e}")),
-        )
-        .with_status(status)
-        .with_decode_path(crate::call::decode_path::<
-            crate::v3::types::RefreshedTokensEnvelope,
-        >(&body))
-    })?;
-    let d = env.data;
     Ok(Tokens {
         access_token: d.token,
         refresh_token: d.refresh_token,
