@@ -101,6 +101,10 @@ pub fn try_decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), Dec
     }
 }
 
+/// A family's body decoder: operationId, status, body → the decode result (`None` when the
+/// operation documents no body for that status).
+pub type DecodeFn = fn(&str, u16, &[u8]) -> Option<Result<(), DecodeFailure>>;
+
 /// What the runtime needs of an API family, provided by the family's module (its generated
 /// tables and decoder, its credential header): the runtime itself names no family.
 pub struct FamilyInfo {
@@ -111,7 +115,7 @@ pub struct FamilyInfo {
     /// `(operationId, index into operations)`, sorted by operationId.
     pub by_id: &'static [(&'static str, usize)],
     /// Decodes a body into the generated type an operation documents for a status.
-    pub decode: fn(&str, u16, &[u8]) -> Option<Result<(), DecodeFailure>>,
+    pub decode: DecodeFn,
     /// The header that carries the credential (`authorization`, `x-api-key`).
     pub credential_header: &'static str,
     /// What goes before the secret in that header (`Bearer `, or nothing).
