@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use kotanipay::meta::{Family, OperationMeta};
+use kotanipay_codegen::Spec;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -18,40 +19,53 @@ use crate::stats::{Stat, children_cpu};
 const V3_HOST: &str = "https://sandbox-api.kotanipay.com";
 const MERCHANT_HOST: &str = "https://merchant.example.invalid";
 
-fn load_yaml(path: &Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_norway::from_str(&text).with_context(|| format!("{} is not YAML", path.display()))
+/// The codegen family (spec file, credential header) of a runtime family.
+fn codegen_family(family: Family) -> &'static kotanipay_codegen::Family {
+    match family {
+        Family::V3 => &kotanipay_codegen::family::V3,
+        Family::Merchant => &kotanipay_codegen::family::MERCHANT,
+    }
 }
 
+/// Both specs, read through `kotanipay-codegen` (the loader and operation model `build.rs` uses).
 struct Specs {
-    v3: Value,
-    merchant: Value,
+    v3: Spec,
+    merchant: Spec,
 }
 
 impl Specs {
-    fn operation(&self, op: &OperationMeta) -> Option<&Value> {
-        let doc = match op.family {
-            Family::V3 => &self.v3,
-            Family::Merchant => &self.merchant,
+    fn load(root: &Path) -> anyhow::Result<Self> {
+        let load = |family: Family| {
+            let file = codegen_family(family).spec;
+            Spec::load(&root.join(file), file).map_err(anyhow::Error::from)
         };
-        doc.get("paths")?
-            .get(op.path)?
-            .get(op.method.to_ascii_lowercase())
+        Ok(Self {
+            v3: load(Family::V3)?,
+            merchant: load(Family::Merchant)?,
+        })
     }
 
+    fn spec(&self, family: Family) -> &Spec {
+        match family {
+            Family::V3 => &self.v3,
+            Family::Merchant => &self.merchant,
+        }
+    }
+
+    /// The operation's `application/json` request example, as JSON text.
     fn request_example(&self, op: &OperationMeta) -> Option<String> {
         let ex = self
-            .operation(op)?
-            .pointer("/requestBody/content/application~1json/example")?;
+            .spec(op.family)
+            .operation_at(op.method, op.path)?
+            .request_example
+            .as_ref()?;
         serde_json::to_string(ex).ok()
     }
 
     fn error_example(&self, family: Family) -> String {
-        let doc = match family {
-            Family::V3 => &self.v3,
-            Family::Merchant => &self.merchant,
-        };
-        doc.pointer("/components/responses/Error/content/application~1json/example")
+        self.spec(family)
+            .doc
+            .pointer("/components/responses/Error/content/application~1json/example")
             .map(Value::to_string)
             .unwrap_or_else(|| match family {
                 Family::V3 => {
@@ -113,10 +127,8 @@ fn entry(
     status_text: &str,
     response_body: &str,
 ) -> Value {
-    let auth = match op.family {
-        Family::V3 => ("authorization", "Bearer [REDACTED]".to_string()),
-        Family::Merchant => ("x-api-key", "[REDACTED]".to_string()),
-    };
+    let family = codegen_family(op.family);
+    let auth = (family.credential_header, family.credential_value("[REDACTED]"));
     let mut req_headers = vec![
         ("host", url.split('/').nth(2).unwrap_or("").to_string()),
         ("user-agent", kotanipay::client::USER_AGENT.to_string()),
@@ -173,10 +185,7 @@ fn entry(
 
 /// A HAR 1.2 document of `n` exchanges.
 pub fn generate_har(root: &Path, n: usize) -> anyhow::Result<Value> {
-    let specs = Specs {
-        v3: load_yaml(&root.join("spec/kotani-v3.yaml"))?,
-        merchant: load_yaml(&root.join("spec/kutanapay-merchant-v1.yaml"))?,
-    };
+    let specs = Specs::load(root)?;
     let ops: Vec<&OperationMeta> = kotanipay::meta::operations()
         .filter(|o| o.example.is_some())
         .collect();
@@ -328,4 +337,51 @@ fn measure_inner(root: &Path, work: &Path, xtask: Option<&Path>, runs: usize) ->
         exit_code,
         summary: report.get("summary").cloned().unwrap_or(Value::Null),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn har_bodies_and_credentials_come_from_the_specs() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root");
+        let specs = Specs::load(root).unwrap();
+        let har = generate_har(root, 80).unwrap();
+        let entries = har["log"]["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 80);
+        let mut with_body = 0;
+        for e in entries {
+            let request = &e["request"];
+            let header = |name: &str| {
+                request["headers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|h| h["name"] == name)
+                    .map(|h| h["value"].as_str().unwrap().to_owned())
+            };
+            let url = request["url"].as_str().unwrap();
+            if url.starts_with(V3_HOST) {
+                assert_eq!(header("authorization").as_deref(), Some("Bearer [REDACTED]"));
+            } else {
+                assert_eq!(header("x-api-key").as_deref(), Some("[REDACTED]"));
+            }
+            if let Some(text) = request.pointer("/postData/text").and_then(Value::as_str) {
+                // The body is the request example of the spec operation the URL names.
+                let body: Value = serde_json::from_str(text).unwrap();
+                let method = request["method"].as_str().unwrap();
+                let known = [&specs.v3, &specs.merchant].iter().any(|s| {
+                    s.operations.iter().any(|o| {
+                        o.method.eq_ignore_ascii_case(method) && o.request_example.as_ref() == Some(&body)
+                    })
+                });
+                assert!(known, "{method} {url}: {text}");
+                with_body += 1;
+            }
+        }
+        assert!(with_body > 0);
+    }
 }

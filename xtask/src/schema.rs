@@ -1,14 +1,13 @@
-//! OpenAPI 3.0 helpers shared by the spec lint and (later) the contract check:
-//! YAML loading, local `$ref` resolution, JSON-pointer helpers, the conversion of OpenAPI 3.0
-//! Schema Objects to JSON Schema 2020-12, and validation of instances (examples, live bodies)
-//! against a spec schema.
+//! JSON Schema for the spec lint and the contract check: the conversion of OpenAPI 3.0 Schema
+//! Objects to JSON Schema 2020-12, and validation of instances (examples, live bodies) against a
+//! spec schema. Loading, JSON pointers and `$ref` resolution are `kotanipay-codegen`'s (the one
+//! spec model); they are re-exported here for the modules that use them with the validator.
 
 use std::fmt;
 
+pub use kotanipay_codegen::load::yaml_to_json;
+pub use kotanipay_codegen::pointer::{SCHEMA_REF_PREFIX, child, deref, escape_token, pointer, resolve_ref};
 use serde_json::{Map, Value};
-
-/// Where named schemas live; `$ref`s to them are kept as references in converted schemas.
-pub const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// Formats that OpenAPI defines for code generation but that are not JSON Schema formats to
 /// assert (`password` marks a secret, `int64` a width). They are dropped on conversion; the
@@ -26,138 +25,6 @@ const DROPPED_KEYS: &[&str] = &[
     "readOnly",
     "writeOnly",
 ];
-
-/// Parses a YAML document into JSON. Non-string mapping keys (`200:` unquoted) become strings,
-/// and YAML merge keys (`<<`) are applied.
-pub fn yaml_to_json(text: &str) -> Result<Value, String> {
-    let mut yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| e.to_string())?;
-    yaml.apply_merge().map_err(|e| e.to_string())?;
-    convert_yaml(yaml)
-}
-
-fn convert_yaml(yaml: serde_norway::Value) -> Result<Value, String> {
-    use serde_norway::Value as Y;
-    Ok(match yaml {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| format!("number {f} cannot be represented in JSON"))?
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(convert_yaml).collect::<Result<_, _>>()?),
-        Y::Mapping(mapping) => {
-            let mut map = Map::new();
-            for (key, value) in mapping {
-                let key = match key {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    Y::Null => "null".to_owned(),
-                    other => return Err(format!("unsupported mapping key {other:?}")),
-                };
-                map.insert(key, convert_yaml(value)?);
-            }
-            Value::Object(map)
-        }
-        Y::Tagged(tagged) => convert_yaml(tagged.value)?,
-    })
-}
-
-/// Escapes one JSON-pointer reference token (`/` → `~1`, `~` → `~0`).
-pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// Builds a JSON pointer from raw (unescaped) tokens.
-pub fn pointer<I, S>(tokens: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    tokens
-        .into_iter()
-        .map(|t| format!("/{}", escape_token(t.as_ref())))
-        .collect()
-}
-
-/// Appends raw tokens to an existing JSON pointer.
-pub fn child(base: &str, tokens: &[&str]) -> String {
-    let mut out = base.to_owned();
-    out.push_str(&pointer(tokens));
-    out
-}
-
-/// Splits a JSON pointer into its unescaped tokens.
-pub fn pointer_tokens(ptr: &str) -> Vec<String> {
-    if ptr.is_empty() {
-        return Vec::new();
-    }
-    ptr.trim_start_matches('/')
-        .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect()
-}
-
-/// Resolves a local reference (`#/components/schemas/Foo`) in `doc`. External references and
-/// dangling pointers give `None`.
-pub fn resolve_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
-    let fragment = reference.strip_prefix('#')?;
-    if !fragment.is_empty() && !fragment.starts_with('/') {
-        return None;
-    }
-    doc.pointer(&percent_decode(fragment))
-}
-
-/// URI fragments may percent-encode characters; spec authors rarely do, but decode anyway.
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Follows `$ref` chains (a Response, Parameter or Schema that is only a reference) to the
-/// object they point at, together with its JSON pointer. `None` if a reference dangles or loops.
-pub fn deref<'a>(doc: &'a Value, value: &'a Value, ptr: &str) -> Option<(&'a Value, String)> {
-    let mut current = value;
-    let mut current_ptr = ptr.to_owned();
-    for _ in 0..32 {
-        match current.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                current = resolve_ref(doc, reference)?;
-                current_ptr = reference.trim_start_matches('#').to_owned();
-            }
-            None => return Some((current, current_ptr)),
-        }
-    }
-    None
-}
 
 /// Converts an OpenAPI 3.0 Schema Object to JSON Schema 2020-12.
 ///
@@ -454,12 +321,6 @@ components:
     }
 
     #[test]
-    fn yaml_keys_become_strings() {
-        let v = yaml_to_json("200: {a: 1}\ntrue: 2\n").unwrap();
-        assert_eq!(v, json!({"200": {"a": 1}, "true": 2}));
-    }
-
-    #[test]
     fn conversion_drops_openapi_keys_and_handles_nullable() {
         let d = doc();
         let wallet = to_json_schema(&d, d.pointer("/components/schemas/Wallet").unwrap());
@@ -548,12 +409,5 @@ components:
             v.validate(&json!({"$ref": "#/components/schemas/Nope"}), &json!(1))
                 .is_err()
         );
-    }
-
-    #[test]
-    fn pointers_round_trip() {
-        let p = pointer(["paths", "/api/v1/x", "get"]);
-        assert_eq!(p, "/paths/~1api~1v1~1x/get");
-        assert_eq!(pointer_tokens(&p), vec!["paths", "/api/v1/x", "get"]);
     }
 }

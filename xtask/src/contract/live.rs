@@ -20,15 +20,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use kotanipay::meta::Family;
+use kotanipay_codegen::{Credential, Parameter};
 use serde_json::{Map, Value};
 
 use super::har::Exchange;
 use super::pace::{Pacer, Tier};
 use super::redact::redact_url;
 use super::report::{Skipped, Source};
-use super::specs::{SpecOp, Specs, family_name, url_host};
+use super::specs::{SpecOp, Specs, codegen_family, family_name, url_host};
 use super::waivers::civil_from_days;
-use crate::schema::deref;
 
 /// The v3 sandbox (reference A.1).
 pub const V3_SANDBOX: &str = "https://sandbox-api.kotanipay.com";
@@ -70,14 +70,14 @@ pub fn targets_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Targ
     let mut targets = Vec::new();
     if let Some(token) = get("KOTANI_API_KEY").or_else(|| get("KOTANI_JWT")) {
         let base = get("KOTANI_BASE_URL").unwrap_or_else(|| V3_SANDBOX.to_owned());
-        targets.push(target(
-            Family::V3,
-            &base,
-            ("Authorization".into(), format!("Bearer {token}")),
-        )?);
+        targets.push(target(Family::V3, &base, credential(Family::V3, &token))?);
     }
     match (get("KUTANAPAY_BASE_URL"), get("KUTANAPAY_API_KEY")) {
-        (Some(base), Some(key)) => targets.push(target(Family::Merchant, &base, ("x-api-key".into(), key))?),
+        (Some(base), Some(key)) => targets.push(target(
+            Family::Merchant,
+            &base,
+            credential(Family::Merchant, &key),
+        )?),
         (None, Some(_)) if targets.is_empty() => {
             return Err(SetupError::NoCredentials(
                 "KUTANAPAY_API_KEY is set but KUTANAPAY_BASE_URL is not (the merchant API publishes no host)"
@@ -94,6 +94,17 @@ pub fn targets_from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Targ
         ));
     }
     Ok(targets)
+}
+
+/// The credential header (name, value) of a family, as the family list in `kotanipay-codegen`
+/// says: `Authorization: Bearer <key>` (the standard header's usual spelling), `x-api-key: <key>`.
+fn credential(family: Family, key: &str) -> (String, String) {
+    let family = codegen_family(family);
+    let name = match family.credential_header {
+        "authorization" => "Authorization".to_owned(),
+        other => other.to_owned(),
+    };
+    (name, family.credential_value(key))
 }
 
 fn target(family: Family, base: &str, credential: (String, String)) -> Result<Target, SetupError> {
@@ -176,7 +187,7 @@ async fn run_async(specs: &Specs, targets: &[Target], opts: &LiveOptions) -> any
             if !opts.operations.is_empty() && !opts.operations.contains(&op.id) {
                 continue;
             }
-            match plan(specs, op, target, opts.allow_writes) {
+            match plan(op, target, opts.allow_writes) {
                 Ok(p) => pending.push((op, p, target)),
                 Err(reason) => out.skipped.push(skipped(op, "side_effects", reason)),
             }
@@ -226,14 +237,13 @@ async fn run_async(specs: &Specs, targets: &[Target], opts: &LiveOptions) -> any
                 done += 1;
                 continue;
             }
-            let (url, body) =
-                match build_request(specs, op, plan, target, &discovered, &format!("{unique}{done}")) {
-                    Ok(r) => r,
-                    Err(reason) => {
-                        next.push((op, plan, target, reason));
-                        continue;
-                    }
-                };
+            let (url, body) = match build_request(op, plan, target, &discovered, &format!("{unique}{done}")) {
+                Ok(r) => r,
+                Err(reason) => {
+                    next.push((op, plan, target, reason));
+                    continue;
+                }
+            };
             progressed = true;
             done += 1;
             if let Some(bar) = &bar {
@@ -268,7 +278,7 @@ async fn run_async(specs: &Specs, targets: &[Target], opts: &LiveOptions) -> any
                     answered.insert(target.base_url.clone());
                     progress_line(bar.as_ref(), done, total, op, Some(ex.status));
                     if (200..300).contains(&ex.status) {
-                        remember(specs, op, &ex, &mut discovered);
+                        remember(op, &ex, &mut discovered);
                     }
                     out.exchanges.push(ex);
                 }
@@ -325,7 +335,7 @@ fn skipped(op: &SpecOp, kind: &'static str, reason: String) -> Skipped {
 }
 
 /// Whether and how an operation is called.
-fn plan(specs: &Specs, op: &SpecOp, target: &Target, allow_writes: bool) -> Result<Plan, String> {
+fn plan(op: &SpecOp, target: &Target, allow_writes: bool) -> Result<Plan, String> {
     let verb = op.id.split('_').next().unwrap_or_default();
     if op.method == "GET" && READ_VERBS.contains(&verb) {
         return Ok(Plan::Read);
@@ -337,12 +347,7 @@ fn plan(specs: &Specs, op: &SpecOp, target: &Target, allow_writes: bool) -> Resu
     if !allow_writes {
         return Err("creates a resource: only with --allow-writes".into());
     }
-    let op_obj = specs.op_object(op);
-    if op_obj
-        .get("security")
-        .and_then(Value::as_array)
-        .is_some_and(Vec::is_empty)
-    {
+    if op.model.credential == Credential::None {
         return Err("creates an account or sends without a credential: never called".into());
     }
     if op.family == Family::V3
@@ -350,50 +355,15 @@ fn plan(specs: &Specs, op: &SpecOp, target: &Target, allow_writes: bool) -> Resu
     {
         return Err("writes are never made against the production host".into());
     }
-    if request_example(specs, op).is_none() {
+    // The spec's `application/json` request example (media-type `example`, else the schema's).
+    if op.model.request_example.is_none() {
         return Err("no request example in the spec to send".into());
     }
     Ok(Plan::Write)
 }
 
-/// The spec's `application/json` request example (media-type `example`, else the schema's).
-fn request_example(specs: &Specs, op: &SpecOp) -> Option<Value> {
-    let doc = specs.doc(op);
-    let body = specs.op_object(op).get("requestBody")?;
-    let (body, _) = deref(doc, body, "")?;
-    let media = body.pointer("/content/application~1json")?;
-    if let Some(example) = media.get("example") {
-        return Some(example.clone());
-    }
-    let (schema, _) = deref(doc, media.get("schema")?, "")?;
-    schema.get("example").cloned()
-}
-
-/// The parameters of an operation (its own and its Path Item's), `$ref`s followed.
-fn parameters<'a>(specs: &'a Specs, op: &SpecOp) -> Vec<&'a Value> {
-    let doc = specs.doc(op);
-    let item_ptr = op.pointer.rsplit_once('/').map(|(p, _)| p).unwrap_or_default();
-    let mut out: Vec<&Value> = Vec::new();
-    for ptr in [op.pointer.as_str(), item_ptr] {
-        let list = doc
-            .pointer(&format!("{ptr}/parameters"))
-            .and_then(Value::as_array);
-        for p in list.into_iter().flatten() {
-            if let Some((p, _)) = deref(doc, p, "")
-                && !out
-                    .iter()
-                    .any(|q| q.get("name") == p.get("name") && q.get("in") == p.get("in"))
-            {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 /// The URL (and body) of a call, or why it cannot be made yet.
 fn build_request(
-    specs: &Specs,
     op: &SpecOp,
     plan: Plan,
     target: &Target,
@@ -402,11 +372,10 @@ fn build_request(
 ) -> Result<(String, Option<Value>), String> {
     let mut path = op.path.clone();
     let mut query = Vec::new();
-    for p in parameters(specs, op) {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-        let location = p.get("in").and_then(Value::as_str).unwrap_or_default();
-        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-        match location {
+    // Its own parameters and its Path Item's, `$ref`s followed.
+    for p in &op.model.parameters {
+        let name = p.name.as_str();
+        match p.location.as_str() {
             "path" => {
                 let value = discover(name, op, discovered)
                     .or_else(|| example_value(p))
@@ -415,7 +384,7 @@ fn build_request(
                     })?;
                 path = path.replace(&format!("{{{name}}}"), &encode(&value));
             }
-            "query" if required => {
+            "query" if p.required => {
                 let value = discover(name, op, discovered)
                     .or_else(|| example_value(p))
                     .ok_or_else(|| format!("no value for required query parameter `{name}`"))?;
@@ -432,11 +401,8 @@ fn build_request(
     let body = match plan {
         Plan::Read => None,
         Plan::Write => {
-            let mut body = request_example(specs, op).ok_or("no request example")?;
-            let field = specs
-                .op_object(op)
-                .get("x-kotani-idempotency-field")
-                .and_then(Value::as_str);
+            let mut body = op.model.request_example.clone().ok_or("no request example")?;
+            let field = op.model.idempotency_field.as_deref();
             prepare_write_body(&mut body, field, &format!("xtask-contract-{unique}"));
             Some(body)
         }
@@ -482,10 +448,10 @@ pub fn test_number(original: &str) -> String {
 }
 
 /// A parameter's example, default or first enum value.
-fn example_value(p: &Value) -> Option<String> {
-    let schema = p.get("schema");
+fn example_value(p: &Parameter) -> Option<String> {
+    let schema = p.schema.as_ref();
     [
-        p.get("example"),
+        p.example.as_ref(),
         schema.and_then(|s| s.get("example")),
         schema.and_then(|s| s.get("default")),
         schema.and_then(|s| s.pointer("/enum/0")),
@@ -580,7 +546,7 @@ fn exact_names(name: &str) -> Vec<String> {
 
 /// Keeps the objects of a successful response for discovery: the list items (at the
 /// `x-kotani-pagination` pointer, else `data` or the body itself), or the object in `data`.
-fn remember(specs: &Specs, op: &SpecOp, ex: &Exchange, discovered: &mut Vec<Discovered>) {
+fn remember(op: &SpecOp, ex: &Exchange, discovered: &mut Vec<Discovered>) {
     let Some(body) = ex
         .body
         .as_deref()
@@ -588,14 +554,11 @@ fn remember(specs: &Specs, op: &SpecOp, ex: &Exchange, discovered: &mut Vec<Disc
     else {
         return;
     };
-    let items_ptr = specs
-        .op_object(op)
-        .pointer("/x-kotani-pagination/items")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let node = items_ptr
-        .as_deref()
-        .and_then(|p| body.pointer(p))
+    let node = op
+        .model
+        .pagination
+        .as_ref()
+        .and_then(|p| body.pointer(&p.items))
         .or_else(|| body.get("data"))
         .unwrap_or(&body);
     let objects: Vec<Map<String, Value>> = match node {

@@ -1,23 +1,41 @@
 //! The two specs as the contract check sees them: their operations, and matching a request
 //! (method + URL) to an operation's path template, aware of the servers' path prefixes.
+//!
+//! Specs are read through `kotanipay-codegen` (the one loader and operation model); this module
+//! adds what only the contract check needs: server prefixes and request matching.
 
 use std::path::Path;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use kotanipay::meta::Family;
+pub use kotanipay_codegen::model::inferred_reason;
 use serde_json::Value;
 
-use crate::schema::{escape_token, pointer, yaml_to_json};
+use crate::schema::escape_token;
 
-/// HTTP methods that hold an Operation Object in a Path Item.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+/// The codegen family (spec file, credential header, error schema) of a runtime family.
+pub fn codegen_family(family: Family) -> &'static kotanipay_codegen::Family {
+    match family {
+        Family::V3 => &kotanipay_codegen::family::V3,
+        Family::Merchant => &kotanipay_codegen::family::MERCHANT,
+    }
+}
+
+/// The runtime family of a codegen family.
+pub fn meta_family(family: &kotanipay_codegen::Family) -> Family {
+    if family.variant == kotanipay_codegen::family::MERCHANT.variant {
+        Family::Merchant
+    } else {
+        Family::V3
+    }
+}
 
 /// One loaded spec file.
 pub struct Spec {
     pub family: Family,
     pub doc: Value,
+    /// Its operations (`kotanipay_codegen`'s model).
+    pub operations: Vec<kotanipay_codegen::Operation>,
     /// Path prefixes of the spec's servers (`""` for a server at the host root).
     pub prefixes: Vec<String>,
     /// A server URL that is a variable (`{base_url}`) may carry any path prefix.
@@ -39,6 +57,8 @@ pub struct SpecOp {
     pub pointer: String,
     /// `x-kotani-inferred` on the operation: the reason.
     pub inferred: Option<String>,
+    /// Everything the spec says about it (`kotanipay_codegen`'s operation model).
+    pub model: kotanipay_codegen::Operation,
 }
 
 impl SpecOp {
@@ -56,10 +76,7 @@ impl SpecOp {
 }
 
 pub fn family_name(family: Family) -> &'static str {
-    match family {
-        Family::V3 => "v3",
-        Family::Merchant => "merchant",
-    }
+    codegen_family(family).name
 }
 
 fn is_template(segment: &str) -> bool {
@@ -94,27 +111,17 @@ impl Specs {
     pub fn from_specs(specs: Vec<Spec>) -> Self {
         let mut ops = Vec::new();
         for (index, spec) in specs.iter().enumerate() {
-            let Some(paths) = spec.doc.get("paths").and_then(Value::as_object) else {
-                continue;
-            };
-            for (path, item) in paths {
-                for method in METHODS {
-                    let Some(op) = item.get(method) else { continue };
-                    let id = op
-                        .get("operationId")
-                        .and_then(Value::as_str)
-                        .unwrap_or("-")
-                        .to_owned();
-                    ops.push(SpecOp {
-                        spec: index,
-                        family: spec.family,
-                        id,
-                        method: method.to_ascii_uppercase(),
-                        path: path.clone(),
-                        pointer: pointer(["paths", path.as_str(), method]),
-                        inferred: inferred_reason(op),
-                    });
-                }
+            for op in &spec.operations {
+                ops.push(SpecOp {
+                    spec: index,
+                    family: spec.family,
+                    id: op.id_or_dash().to_owned(),
+                    method: op.http_method(),
+                    path: op.path.clone(),
+                    pointer: op.pointer.clone(),
+                    inferred: op.inferred.clone(),
+                    model: op.clone(),
+                });
             }
         }
         Self { specs, ops }
@@ -171,22 +178,30 @@ impl Specs {
 }
 
 impl Spec {
+    /// Loads a spec file; its family comes from its name ([`kotanipay_codegen::Family::for_path`]).
     pub fn load(path: &Path, display: &str) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {display}"))?;
-        let doc = yaml_to_json(&text).map_err(|e| anyhow!("{display}: not YAML: {e}"))?;
-        if !doc.is_object() || doc.get("paths").is_none() {
+        let spec = match kotanipay_codegen::Spec::load(path, display) {
+            Ok(spec) => spec,
+            Err(e) if e.kind == kotanipay_codegen::LoadErrorKind::NotMapping => {
+                return Err(anyhow!("{display}: not an OpenAPI document (no `paths`)"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if spec.doc.get("paths").is_none() {
             return Err(anyhow!("{display}: not an OpenAPI document (no `paths`)"));
         }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let family = if name.contains("merchant") {
-            Family::Merchant
-        } else {
-            Family::V3
-        };
-        Ok(Self::new(family, doc))
+        let family = meta_family(kotanipay_codegen::Family::for_path(path));
+        Ok(Self::with_operations(family, spec.doc, spec.operations))
     }
 
+    /// A spec of `family` from a document in JSON form.
+    #[cfg(test)]
     pub fn new(family: Family, doc: Value) -> Self {
+        let operations = kotanipay_codegen::model::operations(&doc);
+        Self::with_operations(family, doc, operations)
+    }
+
+    fn with_operations(family: Family, doc: Value, operations: Vec<kotanipay_codegen::Operation>) -> Self {
         let mut prefixes = Vec::new();
         let mut any_prefix = false;
         let servers = doc.get("servers").and_then(Value::as_array);
@@ -212,6 +227,7 @@ impl Spec {
         Self {
             family,
             doc,
+            operations,
             prefixes,
             any_prefix,
         }
@@ -248,15 +264,6 @@ fn segments_match(got: &[&str], want: &[&str]) -> bool {
             .iter()
             .zip(want)
             .all(|(g, w)| if is_template(w) { !g.is_empty() } else { g == w })
-}
-
-/// `x-kotani-inferred` on a spec object: the reason given (or a placeholder).
-pub fn inferred_reason(value: &Value) -> Option<String> {
-    match value.get("x-kotani-inferred")? {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(false) | Value::Null => None,
-        _ => Some("inferred".to_owned()),
-    }
 }
 
 /// Fills a server URL's `{variables}` with their defaults.
@@ -388,6 +395,21 @@ mod tests {
                 .as_deref(),
             Some("guess")
         );
+    }
+
+    #[test]
+    fn families_are_codegens() {
+        for family in [Family::V3, Family::Merchant] {
+            assert_eq!(meta_family(codegen_family(family)), family);
+        }
+        assert_eq!(family_name(Family::Merchant), "merchant");
+        let s = specs();
+        let op = s.ops.iter().find(|o| o.id == "get_health").unwrap();
+        assert_eq!(
+            (op.method.as_str(), op.pointer.as_str()),
+            ("GET", "/paths/~1health/get")
+        );
+        assert_eq!(op.model.id.as_deref(), Some("get_health"));
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Each test breaks one rule of a small clean spec and asserts the finding.
 
 use super::*;
+use kotanipay_codegen::family::{MERCHANT, V3};
 
-/// A clean v3-family spec: the health exception, a paginated list, a money-moving create with
-/// 200 and 201, nullable fields (plain, `$ref` and enum component) and a request-only inline enum.
+/// A clean v3-family spec: the health exception, a paginated list (with both parameters of its
+/// style), a money-moving create with 200 and 201 and a status operation (any operation of the
+/// spec will do for the rule), nullable fields (plain, `$ref` and enum component) and a
+/// request-only inline enum.
 const CLEAN: &str = r##"
 openapi: 3.0.3
 info: {title: Test, version: "1"}
@@ -44,6 +47,10 @@ paths:
           in: query
           schema: {type: integer}
           example: 2
+        - name: limit
+          in: query
+          schema:
+            type: integer
       responses:
         "200":
           description: The items.
@@ -75,6 +82,7 @@ paths:
       description: Creates an item.
       x-kotani-moves-money: true
       x-kotani-idempotency-field: reference_id
+      x-kotani-status-operation: get_health
       requestBody:
         required: true
         content:
@@ -192,12 +200,12 @@ fn spec_with(edits: &[(&str, &str)]) -> String {
     text
 }
 
-fn lint_family(text: &str, family: ErrorFamily) -> Report {
+fn lint_family(text: &str, family: &Family) -> Report {
     lint_str("test.yaml", text, family).expect("the test spec parses")
 }
 
 fn lint(text: &str) -> Report {
-    lint_family(text, ErrorFamily::KotaniV3)
+    lint_family(text, &V3)
 }
 
 fn render(report: &Report) -> String {
@@ -247,14 +255,34 @@ fn finding_line_format() {
     let report = lint(&spec_with(&[("      summary: List items\n", "")]));
     assert_eq!(
         report.findings[0].to_string(),
-        "ERROR test.yaml list_items /paths/~1items/get: missing `summary`"
+        "WARN test.yaml list_items /paths/~1items/get: missing `summary`"
     );
+    assert_eq!(
+        report.summary(),
+        "spec lint: test.yaml: 3 operations, 7 examples checked, 0 errors, 1 warnings"
+    );
+    let report = lint(&spec_with(&[(
+        "operationId: list_items",
+        "operationId: listItems",
+    )]));
+    assert_eq!(
+        report.findings[0].to_string(),
+        "ERROR test.yaml listItems /paths/~1items/get/operationId: operationId \"listItems\" is not snake_case"
+    );
+    assert_eq!(report.findings[0].rule, "operation_id");
 }
 
 #[test]
 fn tool_errors() {
-    assert!(lint_str("x.yaml", "a: [", ErrorFamily::KotaniV3).is_err());
-    assert!(lint_str("x.yaml", "just a string", ErrorFamily::KotaniV3).is_err());
+    let e = lint_str("x.yaml", "a: [", &V3).unwrap_err();
+    assert!(e.to_string().starts_with("x.yaml: not YAML"), "{e}");
+    let e = lint_str("x.yaml", "just a string", &V3).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "x.yaml: not an OpenAPI document (the top level is not a mapping)"
+    );
+    let e = lint_file(Path::new("/nonexistent/x.yaml"), "x.yaml").unwrap_err();
+    assert!(e.to_string().starts_with("cannot read x.yaml"), "{e}");
 }
 
 // ---- check 1 ----------------------------------------------------------------------------------
@@ -425,7 +453,7 @@ fn error_response_must_use_the_family_schema() {
 
 #[test]
 fn error_family_is_per_spec() {
-    let report = lint_family(CLEAN, ErrorFamily::Merchant);
+    let report = lint_family(CLEAN, &MERCHANT);
     assert_eq!(report.findings.len(), 4, "{}", render(&report));
     assert_has(
         &report,
@@ -434,12 +462,12 @@ fn error_family_is_per_spec() {
         "must use the `MerchantError` schema",
     );
     assert_eq!(
-        ErrorFamily::for_file(Path::new("spec/kutanapay-merchant-v1.yaml")),
-        ErrorFamily::Merchant
+        Family::for_path(Path::new("spec/kutanapay-merchant-v1.yaml")).error_schema,
+        "MerchantError"
     );
     assert_eq!(
-        ErrorFamily::for_file(Path::new("spec/kotani-v3.yaml")),
-        ErrorFamily::KotaniV3
+        Family::for_path(Path::new("spec/kotani-v3.yaml")).error_schema,
+        "ErrorBody"
     );
 }
 
@@ -813,6 +841,89 @@ fn moves_money_is_a_boolean() {
         &format!("{CREATE}/x-kotani-moves-money"),
         "must be a boolean",
     );
+}
+
+// ---- rules that drifted between build.rs and the lint, now one ------------------------------------
+
+#[test]
+fn moves_money_needs_a_status_operation() {
+    // Only build.rs checked this before; the lint now reports the same rule.
+    let report = lint(&spec_with(&[(
+        "      x-kotani-status-operation: get_health\n",
+        "",
+    )]));
+    assert_only(
+        &report,
+        "create_item",
+        CREATE,
+        "moves money but has no `x-kotani-status-operation`",
+    );
+    assert_eq!(report.findings[0].rule, "status_operation");
+    assert_eq!(report.findings[0].severity, Severity::Error);
+    let report = lint(&spec_with(&[(
+        "x-kotani-status-operation: get_health",
+        "x-kotani-status-operation: get_item_status",
+    )]));
+    assert_only(
+        &report,
+        "create_item",
+        &format!("{CREATE}/x-kotani-status-operation"),
+        "names no operation of this spec: `get_item_status`",
+    );
+}
+
+#[test]
+fn pagination_style_needs_its_query_parameters() {
+    // build.rs failed on this while generating; the lint did not see it.
+    let report = lint(&spec_with(&[(
+        "{style: page_limit, items: /data}",
+        "{style: limit_offset, items: /data}",
+    )]));
+    assert_only(
+        &report,
+        "list_items",
+        &format!("{LIST}/x-kotani-pagination/style"),
+        "style limit_offset needs a `offset` query parameter",
+    );
+}
+
+#[test]
+fn snake_case_is_what_the_method_is_named() {
+    // build.rs asked only that heck's snake_case leave the id alone, which `2fa_items` passes
+    // (the lint did not); the build now fails on it too, with the lint's definition.
+    let report = lint(&spec_with(&[(
+        "operationId: list_items",
+        "operationId: 2fa_items",
+    )]));
+    assert_eq!(report.findings[0].severity, Severity::Error);
+    assert_only(
+        &report,
+        "2fa_items",
+        &format!("{LIST}/operationId"),
+        "is not snake_case",
+    );
+}
+
+#[test]
+fn lint_reports_every_finding_of_the_build_rules() {
+    // Whatever the build would fail on, the lint prints with the same pointer and message.
+    let text = spec_with(&[
+        ("      x-kotani-status-operation: get_health\n", ""),
+        (
+            "{style: page_limit, items: /data}",
+            "{style: pages, items: /data}",
+        ),
+    ]);
+    let spec = Spec::parse("test.yaml", &text).unwrap();
+    let build: Vec<kotanipay_codegen::Finding> = kotanipay_codegen::check(&spec, &V3)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert_eq!(build.len(), 2);
+    let report = lint(&text);
+    for f in &build {
+        assert_has(&report, &f.subject, &f.pointer, &f.message);
+    }
 }
 
 // ---- check 8 ----------------------------------------------------------------------------------
