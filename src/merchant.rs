@@ -6,17 +6,6 @@
 
 include!(concat!(env!("OUT_DIR"), "/merchant_v1.rs"));
 
-/// What the runtime needs of this family.
-pub(crate) static INFO: crate::meta::FamilyInfo = crate::meta::FamilyInfo {
-    family: crate::meta::Family::Merchant,
-    operations: OPERATIONS,
-    by_id: OPERATIONS_BY_ID,
-    decode,
-    credential_header: "x-api-key",
-    credential_prefix: "",
-    signs_requests: false,
-};
-
 impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
     async fn pre<E>(
         &self,

@@ -7,17 +7,6 @@
 
 include!(concat!(env!("OUT_DIR"), "/kotani_v3.rs"));
 
-/// What the runtime needs of this family.
-pub(crate) static INFO: crate::meta::FamilyInfo = crate::meta::FamilyInfo {
-    family: crate::meta::Family::V3,
-    operations: OPERATIONS,
-    by_id: OPERATIONS_BY_ID,
-    decode,
-    credential_header: "authorization",
-    credential_prefix: "Bearer ",
-    signs_requests: true,
-};
-
 impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
     async fn pre<E>(
         &self,

@@ -317,10 +317,21 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
     let mut by_id: Vec<(&str, usize)> = sorted.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
     by_id.sort();
     let (ids, idx): (Vec<&str>, Vec<usize>) = by_id.into_iter().unzip();
+    let (header, prefix, signed) = (family.credential_header, family.credential_prefix, family.signed);
     quote! {
         /// Every operation of this family, as the spec describes it (literal paths first).
         pub static OPERATIONS: &[crate::meta::OperationMeta] = &[ #(#rows),* ];
         /// `(operationId, index into OPERATIONS)`, sorted by operationId.
         pub(crate) static OPERATIONS_BY_ID: &[(&str, usize)] = &[ #((#ids, #idx)),* ];
+        /// What the runtime needs of this family (the family list of `kotanipay-codegen`).
+        pub(crate) static INFO: crate::meta::FamilyInfo = crate::meta::FamilyInfo {
+            family: crate::meta::Family::#variant,
+            operations: OPERATIONS,
+            by_id: OPERATIONS_BY_ID,
+            decode,
+            credential_header: #header,
+            credential_prefix: #prefix,
+            signs_requests: #signed,
+        };
     }
 }
