@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use common::{Reply, json, jwt, now};
+use common::{Buf, Reply, json, jwt, now};
 use kotanipay::prelude::*;
 use kotanipay::{ErrorKind, Session, Tokens, v3};
 
@@ -469,19 +469,6 @@ fn jwt_expiry_is_read_from_the_exp_claim() {
     );
     for not_jwt in ["", "abc", "a.b.c", "a.e30.c"] {
         assert_eq!(kotanipay::auth::session::jwt_expiry(not_jwt), None, "{not_jwt}");
-    }
-}
-
-/// A `Write` that appends to a shared buffer, for capturing tracing output.
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
