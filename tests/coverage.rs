@@ -119,3 +119,39 @@ fn every_operation_has_its_own_test() {
     let unique: BTreeSet<&str> = ids.iter().copied().collect();
     assert_eq!(ids.len(), unique.len(), "an operationId appears in both specs");
 }
+
+/// The runtime core names no family: the pipeline, errors, retries, pagination, metadata and the
+/// JSON and money layers reach a family only through its `FamilyInfo` (#13). Comment lines are
+/// not code and may give examples.
+#[test]
+fn the_runtime_core_names_no_family() {
+    const CORE: &[&str] = &[
+        "src/call.rs",
+        "src/error.rs",
+        "src/hooks.rs",
+        "src/meta.rs",
+        "src/pagination.rs",
+        "src/retry.rs",
+        "src/redact.rs",
+        "src/secret.rs",
+        "src/jsjson.rs",
+        "src/money.rs",
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found = Vec::new();
+    for file in CORE {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            for family in ["v3::", "merchant::", "Family::V3", "Family::Merchant"] {
+                if code.contains(family) {
+                    found.push(format!("{file}:{}: {line}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "the core names a family:\n{}", found.join("\n"));
+}
