@@ -126,6 +126,14 @@ impl Inner {
     }
 }
 
+// Why a task-local and not a return value: progenitor's `ClientHooks::exec` may only return
+// `reqwest::Result<Response>`, and the error progenitor builds from that response drops what
+// `call()` needs to classify a failure safely: the status of a 2xx whose body did not decode
+// (`InvalidResponsePayload` has none), the raw bytes of a typed error body, an ended session
+// (the pre-hook can only return a string), the client whose credentials must be scrubbed, and
+// whether an earlier attempt may have landed (a later 4xx is then not a definite failure). It
+// goes once the generated operations call the pipeline directly instead of through progenitor's
+// `send()` (issue #13).
 tokio::task_local! {
     /// Set by `Operation::call` so the pipeline can tell it what the raw client cannot.
     pub(crate) static CALL: Arc<CallRecord>;
