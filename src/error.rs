@@ -195,7 +195,7 @@ impl Error {
     /// A suspended customer's 403: its kind, the time, and how long until then.
     pub(crate) fn with_banned_until(mut self, until: String) -> Self {
         self.inner.kind = ErrorKind::CustomerSuspended;
-        let wait = crate::webhook::time::parse_rfc3339(until.trim())
+        let wait = crate::time::parse_rfc3339(until.trim())
             .and_then(|(secs, nanos)| {
                 let secs = u64::try_from(secs).ok()?;
                 std::time::UNIX_EPOCH.checked_add(Duration::new(secs, nanos))

@@ -18,6 +18,7 @@ pub mod pagination;
 mod redact;
 pub mod retry;
 mod secret;
+mod time;
 pub mod v3;
 pub mod webhook;
 

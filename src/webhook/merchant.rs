@@ -43,8 +43,9 @@ use serde_json::Value;
 
 use super::canonical::{self, Mode};
 use super::events::MerchantPayload;
-use super::{Keys, WebhookError, WebhookErrorKind, header, signature_from, time};
+use super::{Keys, WebhookError, WebhookErrorKind, header, signature_from};
 use crate::Secret;
+use crate::time;
 
 /// `X-Webhook-Signature`: `sha256=<hex HMAC-SHA256 of the body>`.
 pub const SIGNATURE_HEADER: &str = "x-webhook-signature";

@@ -65,7 +65,6 @@ pub(crate) mod canonical;
 pub mod events;
 pub mod merchant;
 pub mod testing;
-pub(crate) mod time;
 pub mod v3;
 
 pub use events::{MerchantPayload, TransactionCallback, TransactionKind, V3Payload};

@@ -25,7 +25,8 @@ use std::time::SystemTime;
 use http::{HeaderMap, HeaderValue};
 
 use super::canonical::{self, Mode};
-use super::{merchant, signature_value, time, v3};
+use super::{merchant, signature_value, v3};
+use crate::time;
 
 fn value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).expect("header value must be visible ASCII")
