@@ -6,26 +6,6 @@
 
 include!(concat!(env!("OUT_DIR"), "/merchant_v1.rs"));
 
-impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> std::result::Result<(), progenitor_client::Error<E>> {
-        crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info)
-            .await
-            .map_err(progenitor_client::Error::Custom)
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        crate::hooks::exec(&self.client, &self.baseurl, &self.inner, request, info).await
-    }
-}
-
 impl crate::ApiErrorBody for types::MerchantError {
     fn message(&self) -> Option<String> {
         Some(detail_message(self))

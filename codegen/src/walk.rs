@@ -51,7 +51,7 @@ pub fn walk_schema<'v>(schema: &'v Value, ptr: &str, f: &mut impl FnMut(&str, &'
 
 /// Every schema tree written in the document: component schemas and the schemas of
 /// parameters, headers, request bodies and responses (in operations and in components).
-pub fn schema_roots(doc: &Value) -> Vec<(String, &Value)> {
+pub fn schema_roots<'v>(doc: &'v Value) -> Vec<(String, &'v Value)> {
     let mut roots = Vec::new();
 
     fn holder_schemas<'v>(holder: &'v Value, ptr: &str, roots: &mut Vec<(String, &'v Value)>) {
@@ -76,37 +76,25 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, &Value)> {
             holder_schemas(holder, &pointer(["components", kind, name]), &mut roots);
         }
     }
-    for (path, item) in entries(doc.get("paths")) {
-        let item_ptr = pointer(["paths", path.as_str()]);
-        for (n, parameter) in item
+    // The parameters of a Path Item or an Operation Object.
+    let parameters = |holder: &'v Value, ptr: &str, roots: &mut Vec<(String, &'v Value)>| {
+        for (n, parameter) in holder
             .get("parameters")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .enumerate()
         {
-            holder_schemas(
-                parameter,
-                &child(&item_ptr, &["parameters", &n.to_string()]),
-                &mut roots,
-            );
+            holder_schemas(parameter, &child(ptr, &["parameters", &n.to_string()]), roots);
         }
+    };
+    for (path, item) in entries(doc.get("paths")) {
+        let item_ptr = pointer(["paths", path.as_str()]);
+        parameters(item, &item_ptr, &mut roots);
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let op_ptr = child(&item_ptr, &[method]);
-            for (n, parameter) in op
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                holder_schemas(
-                    parameter,
-                    &child(&op_ptr, &["parameters", &n.to_string()]),
-                    &mut roots,
-                );
-            }
+            parameters(op, &op_ptr, &mut roots);
             if let Some(body) = op.get("requestBody") {
                 holder_schemas(body, &child(&op_ptr, &["requestBody"]), &mut roots);
             }

@@ -319,6 +319,27 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
     let (ids, idx): (Vec<&str>, Vec<usize>) = by_id.into_iter().unzip();
     let (header, prefix, signed) = (family.credential_header, family.credential_prefix, family.signed);
     quote! {
+        /// Every request goes through the SDK's one pipeline (`crate::hooks`): JS-exact body
+        /// and session refresh before it is sent, then credentials, signing, retries, tracing.
+        impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+                crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info)
+                    .await
+                    .map_err(progenitor_client::Error::Custom)
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                crate::hooks::exec(&self.client, &self.baseurl, &self.inner, request, info).await
+            }
+        }
         /// Every operation of this family, as the spec describes it (literal paths first).
         pub static OPERATIONS: &[crate::meta::OperationMeta] = &[ #(#rows),* ];
         /// `(operationId, index into OPERATIONS)`, sorted by operationId.
