@@ -14,7 +14,7 @@ fn ours(family: Family) -> BTreeSet<(String, String)> {
 
 #[test]
 fn v3_spec_is_exactly_the_scope() {
-    let text = include_str!("fixtures/v3_scope.txt");
+    let text = include_str!("../fixtures/v3_scope.txt");
     let scope: BTreeSet<(String, String)> = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -89,7 +89,7 @@ fn merchant_spec_is_exactly_the_seed_operations() {
 
 #[test]
 fn every_operation_has_its_own_test() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it");
     let mut tested = BTreeSet::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

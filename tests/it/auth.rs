@@ -2,11 +2,11 @@
 //! single-flight), secure-mode signing checked against independent vectors and recomputed from
 //! what the server received, token stores, and that no secret leaks anywhere.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
-use common::{Buf, Reply, json, jwt, now};
+use crate::common::{Reply, json, jwt, now};
 use kotanipay::prelude::*;
 use kotanipay::{ErrorKind, Session, Tokens, v3};
 
@@ -484,17 +484,7 @@ async fn no_secret_leaks_in_debug_display_logs_or_errors() {
     const NEW_SECRET: &str = "LEAK-newsecret-0008";
     const SECRETS: [&str; 8] = [API_KEY, SIGN, ACCESS, REFRESH, MKEY, WEBHOOK, NEW_KEY, NEW_SECRET];
 
-    let buf = Buf::default();
-    let b2 = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || b2.clone())
-        .with_ansi(false)
-        .finish();
-    // Global, not scoped: tracing caches per-callsite interest across threads, so a scoped
-    // subscriber can miss events while other tests of this binary run in parallel.
-    tracing::subscriber::set_global_default(subscriber).expect("only this test installs a subscriber");
+    let buf = common::logs();
 
     // The server echoes nothing secret; it fails some calls to produce errors.
     let server = common::start(|_, req| match req.path.as_str() {

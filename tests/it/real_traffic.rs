@@ -4,12 +4,12 @@
 //! DELETE included), the two kinds of 403 are told apart, and no credential a server echoes is
 //! ever printed or logged.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{Reply, json};
+use crate::common::{Reply, json};
 use kotanipay::Decimal;
 use kotanipay::meta::Family;
 use kotanipay::prelude::*;
@@ -644,7 +644,7 @@ struct BodyVector {
 /// exactly them.
 #[tokio::test]
 async fn bodies_go_out_byte_for_byte_as_node_writes_them_and_are_signed_over_those_bytes() {
-    let vectors: Vec<BodyVector> = serde_json::from_str(include_str!("vectors/js_bodies.json")).unwrap();
+    let vectors: Vec<BodyVector> = serde_json::from_str(include_str!("../vectors/js_bodies.json")).unwrap();
     assert!(vectors.len() >= 10);
     let server = common::start(|_, _| {
         json(
@@ -772,14 +772,7 @@ fn every_text(err: &kotanipay::Error) -> String {
 
 #[tokio::test]
 async fn a_credential_the_server_echoes_is_never_printed_or_logged() {
-    let logs = common::Buf::default();
-    let l2 = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || l2.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).expect("only this test installs a subscriber");
+    let logs = common::logs();
 
     let server = common::start(|_, req| {
         let v3 = req.path.starts_with("/api/v3");

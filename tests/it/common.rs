@@ -228,3 +228,23 @@ impl std::io::Write for Buf {
         Ok(())
     }
 }
+
+/// Every log line of this test binary, at TRACE. One subscriber serves the whole binary (a global
+/// subscriber can be set once per process, and a scoped one can miss events while other tests
+/// run on other threads); tests that search the logs use secrets no other test sends.
+pub fn logs() -> Buf {
+    static LOGS: std::sync::OnceLock<Buf> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("only common::logs installs a subscriber");
+        buf
+    })
+    .clone()
+}

@@ -1,9 +1,9 @@
 //! Pagination: every annotated list walks its pages as one stream of items, in order, with the
 //! paging parameters of its style, stops at the end, and refuses a server that repeats a page.
 
-mod common;
+use crate::common;
 
-use common::json;
+use crate::common::json;
 use futures::TryStreamExt;
 use kotanipay::prelude::*;
 use kotanipay::{ErrorKind, merchant};

@@ -4,7 +4,7 @@
 //! Each `op_<operation_id>` test checks what the server sees (method, path, query, credential,
 //! body written by hand from the API facts) and what the client decodes.
 
-mod common;
+use crate::common;
 
 use httpmock::Method::{GET, PATCH, POST};
 use httpmock::MockServer;

@@ -6,7 +6,7 @@
 //! spec against the facts. Every money-moving operation also has retry tests: a payment without
 //! its reference is sent exactly once, one with its reference is retried after a 503.
 
-mod common;
+use crate::common;
 
 use httpmock::Method::{GET, POST};
 use httpmock::{Mock, MockServer};

@@ -6,7 +6,7 @@
 //! Settlement responses are undocumented upstream and free-form in the spec: those tests read
 //! `data` as a JSON map.
 
-mod common;
+use crate::common;
 
 use httpmock::Method::{DELETE, GET, PATCH, POST};
 use httpmock::MockServer;

@@ -1,15 +1,15 @@
 //! Fault injection on loopback: each test asserts the outcome and the attempts the server
 //! counted. No input may panic the client.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{Reply, json};
+use crate::common::{Reply, json};
 use kotanipay::prelude::*;
 use kotanipay::{ErrorKind, RetryPolicy, v3};
 
-use common::fast_retry;
+use crate::common::fast_retry;
 
 fn client(base: &str) -> v3::Client {
     common::v3_client(base, "k")

@@ -23,15 +23,15 @@ struct Inexact {
 }
 
 fn stringify_vectors() -> Vec<Vector> {
-    serde_json::from_str(include_str!("vectors/js_stringify.json")).unwrap()
+    serde_json::from_str(include_str!("../vectors/js_stringify.json")).unwrap()
 }
 
 fn number_vectors() -> Vec<Vector> {
-    serde_json::from_str(include_str!("vectors/js_numbers.json")).unwrap()
+    serde_json::from_str(include_str!("../vectors/js_numbers.json")).unwrap()
 }
 
 fn inexact_vectors() -> Vec<Inexact> {
-    serde_json::from_str(include_str!("vectors/js_inexact.json")).unwrap()
+    serde_json::from_str(include_str!("../vectors/js_inexact.json")).unwrap()
 }
 
 #[test]
