@@ -143,6 +143,7 @@ macro_rules! common_setters {
 }
 
 /// Builds a [`crate::v3::Client`].
+#[cfg(feature = "v3")]
 #[derive(Default)]
 pub struct V3Builder {
     common: Common,
@@ -151,6 +152,7 @@ pub struct V3Builder {
     signing: Option<SecretString>,
 }
 
+#[cfg(feature = "v3")]
 impl std::fmt::Debug for V3Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("V3Builder")
@@ -162,6 +164,7 @@ impl std::fmt::Debug for V3Builder {
     }
 }
 
+#[cfg(feature = "v3")]
 impl V3Builder {
     common_setters!();
 
@@ -224,12 +227,14 @@ impl V3Builder {
 }
 
 /// Builds a [`crate::merchant::Client`].
+#[cfg(feature = "merchant")]
 #[derive(Default)]
 pub struct MerchantBuilder {
     common: Common,
     key: Option<SecretString>,
 }
 
+#[cfg(feature = "merchant")]
 impl std::fmt::Debug for MerchantBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MerchantBuilder")
@@ -239,6 +244,7 @@ impl std::fmt::Debug for MerchantBuilder {
     }
 }
 
+#[cfg(feature = "merchant")]
 impl MerchantBuilder {
     common_setters!();
 
@@ -282,6 +288,7 @@ fn env_var(name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+#[cfg(feature = "v3")]
 impl crate::v3::Client {
     /// A builder: sandbox by default.
     pub fn builder() -> V3Builder {
@@ -333,6 +340,7 @@ impl crate::v3::Client {
     }
 }
 
+#[cfg(feature = "merchant")]
 impl crate::merchant::Client {
     /// A builder; the base URL is required.
     pub fn builder() -> MerchantBuilder {

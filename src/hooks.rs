@@ -176,6 +176,7 @@ fn refresh_ctx<'a>(http: &'a reqwest::Client, baseurl: &'a str, inner: &'a Inner
         http,
         baseurl,
         signing: inner.0.signing.as_ref(),
+        refresh: inner.0.family.info().refresh,
     }
 }
 

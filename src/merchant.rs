@@ -6,6 +6,9 @@
 
 include!(concat!(env!("OUT_DIR"), "/merchant_v1.rs"));
 
+/// The merchant API has no login sessions.
+const SESSION_REFRESH: Option<crate::auth::session::RefreshFn> = None;
+
 impl crate::ApiErrorBody for types::MerchantError {
     fn message(&self) -> Option<String> {
         Some(detail_message(self))

@@ -122,6 +122,8 @@ pub struct FamilyInfo {
     pub credential_prefix: &'static str,
     /// Whether secure mode signs this family's requests.
     pub signs_requests: bool,
+    /// How a login session of this family refreshes, if it has sessions.
+    pub(crate) refresh: Option<crate::auth::session::RefreshFn>,
 }
 
 impl FamilyInfo {
@@ -133,9 +135,26 @@ impl FamilyInfo {
 }
 
 impl Family {
-    /// What the runtime knows of this family.
+    /// What the runtime knows of this family: its tables when its Cargo feature is on, and
+    /// empty tables (no operations, nothing decodes) when it is not built in.
     pub fn info(self) -> &'static FamilyInfo {
         crate::family_info(self)
+    }
+}
+
+impl FamilyInfo {
+    /// The tables of a family whose Cargo feature is off: no operations, nothing decodes.
+    pub(crate) const fn not_built(family: Family) -> FamilyInfo {
+        FamilyInfo {
+            family,
+            operations: &[],
+            by_id: &[],
+            decode: |_, _, _| None,
+            credential_header: "",
+            credential_prefix: "",
+            signs_requests: false,
+            refresh: None,
+        }
     }
 }
 

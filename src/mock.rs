@@ -83,6 +83,7 @@ impl MockApi {
     }
 
     /// A v3 client for this mock, authenticated with [`MOCK_V3_API_KEY`].
+    #[cfg(feature = "v3")]
     pub fn v3_client(&self) -> Result<crate::v3::Client, crate::Error> {
         crate::v3::Client::builder()
             .base_url(self.base_url())
@@ -91,6 +92,7 @@ impl MockApi {
     }
 
     /// A merchant client for this mock, authenticated with [`MOCK_MERCHANT_API_KEY`].
+    #[cfg(feature = "merchant")]
     pub fn merchant_client(&self) -> Result<crate::merchant::Client, crate::Error> {
         crate::merchant::Client::builder()
             .base_url(self.base_url())

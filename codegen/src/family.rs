@@ -81,7 +81,12 @@ impl Family {
         }
     }
 
-    /// The family with this short name (`v3`, `merchant`).
+    /// The file of its open enums in `OUT_DIR` (`kotani_v3_open.rs`).
+    pub fn open_out(&self) -> String {
+        format!("{}_open.rs", self.out.trim_end_matches(".rs"))
+    }
+
+    /// The family named `name` (`v3`, `merchant`).
     pub fn named(name: &str) -> Option<&'static Family> {
         FAMILIES.iter().find(|f| f.name == name)
     }

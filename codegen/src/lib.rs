@@ -38,25 +38,98 @@ pub use load::{LoadError, LoadErrorKind, Spec, yaml_to_json};
 pub use model::{Credential, Operation, PageStyle, Pagination, Parameter};
 pub use rules::{Finding, RULES, Rule, Severity, check};
 
+#[cfg(feature = "emit")]
+pub use emit::Generated;
+
 /// Checks `spec` as a spec of `family` and, when no rule finds an error, generates its client.
 /// `Err` holds every finding of severity [`Severity::Error`] (or the emitters' refusal).
 #[cfg(feature = "emit")]
-pub fn generate(spec: &Spec, family: &Family) -> Result<String, Vec<Finding>> {
+pub fn generate(spec: &Spec, family: &Family) -> Result<Generated, Vec<Finding>> {
+    errors_of(spec, family)?;
+    emit::generate(spec, family).map_err(|f| vec![f])
+}
+
+#[cfg(feature = "emit")]
+fn errors_of(spec: &Spec, family: &Family) -> Result<(), Vec<Finding>> {
     let errors: Vec<Finding> = check(spec, family)
         .into_iter()
         .filter(|f| f.severity == Severity::Error)
         .collect();
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    emit::generate(spec, family).map_err(|f| vec![f])
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 /// What `build.rs` does for one family: loads `path` (named by the family's spec path),
-/// checks it and generates the client. `Err` holds one line per error, naming the file, the
-/// operation (or component) and the pointer: `ERROR spec/kotani-v3.yaml get_x /paths/...: ...`.
+/// checks it and generates the client (or, when `client` is false, only its open enums, which
+/// the webhook events use). `Err` holds one line per error, naming the file, the operation (or
+/// component) and the pointer: `ERROR spec/kotani-v3.yaml get_x /paths/...: ...`.
 #[cfg(feature = "emit")]
-pub fn generate_file(family: &Family, path: &std::path::Path) -> Result<String, Vec<String>> {
+pub fn generate_file(
+    family: &Family,
+    path: &std::path::Path,
+    client: bool,
+) -> Result<Generated, Vec<String>> {
     let spec = Spec::load(path, family.spec).map_err(|e| vec![format!("ERROR {e}")])?;
-    generate(&spec, family).map_err(|findings| findings.iter().map(|f| f.line(&spec.file)).collect())
+    let lines = |findings: Vec<Finding>| findings.iter().map(|f| f.line(&spec.file)).collect::<Vec<_>>();
+    if client {
+        generate(&spec, family).map_err(lines)
+    } else {
+        errors_of(&spec, family).map_err(lines)?;
+        let open = emit::generate_open(&spec).map_err(|f| lines(vec![f]))?;
+        Ok(Generated {
+            client: String::new(),
+            open,
+            dispatch: String::new(),
+        })
+    }
+}
+
+/// The whole of the crate's `build.rs`. For each family whose Cargo feature is on
+/// (`CARGO_FEATURE_V3`, `CARGO_FEATURE_MERCHANT`) it writes the client, its open enums and its
+/// test dispatcher to `OUT_DIR`; with the `webhook` feature alone, only the open enums the
+/// events use. A spec with an error finding fails the build with one line per finding.
+#[cfg(feature = "emit")]
+pub fn build_script() {
+    use std::path::PathBuf;
+    let var = |name: &str| std::env::var_os(name);
+    let root = PathBuf::from(var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let webhook = var("CARGO_FEATURE_WEBHOOK").is_some();
+    println!("cargo:rerun-if-changed=build.rs");
+    let mut errors = Vec::new();
+    let mut dispatchers = Vec::new();
+    let write = |name: &str, code: &str, errors: &mut Vec<String>| {
+        if let Err(e) = std::fs::write(out_dir.join(name), code) {
+            errors.push(format!("ERROR {name}: cannot write output: {e}"));
+        }
+    };
+    for family in FAMILIES {
+        let client = var(&format!("CARGO_FEATURE_{}", family.name.to_uppercase())).is_some();
+        if !client && !webhook {
+            continue;
+        }
+        let path = root.join(family.spec);
+        println!("cargo:rerun-if-changed={}", path.display());
+        match generate_file(family, &path, client) {
+            Ok(g) => {
+                write(&family.open_out(), &g.open, &mut errors);
+                if client {
+                    write(family.out, &g.client, &mut errors);
+                    dispatchers.push(g.dispatch);
+                }
+            }
+            Err(lines) => errors.extend(lines),
+        }
+    }
+    let dispatch = emit::dispatch_file(dispatchers.iter().map(String::as_str));
+    write("dispatch.rs", &dispatch, &mut errors);
+    if !errors.is_empty() {
+        for line in &errors {
+            println!("cargo:warning={line}");
+        }
+        eprintln!("\nkotanipay build failed: the specs do not generate a client.\n");
+        for line in &errors {
+            eprintln!("  {line}");
+        }
+        std::process::exit(1);
+    }
 }

@@ -27,7 +27,15 @@ fn both_specs_are_clean_and_generate() {
 
         #[cfg(feature = "emit")]
         {
-            let code = kotanipay_codegen::generate(&spec, family).expect("the client generates");
+            let generated = kotanipay_codegen::generate(&spec, family).expect("the client generates");
+            let code = &generated.client;
+            for op in &spec.operations {
+                let id = op.id.as_deref().expect("every operation has an id");
+                assert!(
+                    generated.dispatch.contains(&format!("\"{id}\" =>")),
+                    "no dispatch arm for {id}"
+                );
+            }
             assert!(code.contains("pub static OPERATIONS: &[crate::meta::OperationMeta]"));
             assert!(code.contains(&format!("crate::meta::Family::{}", family.variant)));
             for op in &spec.operations {

@@ -8,6 +8,7 @@ use crate::Operation;
 use crate::error::Error;
 use session::{Session, Tokens};
 
+#[cfg(feature = "v3")]
 impl crate::v3::Client {
     /// Sends a magic login link to a registered integrator e-mail. Returns the API's message.
     pub async fn login(&self, email: &str) -> Result<String, Error> {

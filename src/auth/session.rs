@@ -48,17 +48,6 @@ impl Tokens {
     }
 }
 
-impl From<crate::v3::types::SessionTokens> for Tokens {
-    fn from(t: crate::v3::types::SessionTokens) -> Self {
-        Tokens {
-            access_token: t.token,
-            refresh_token: t.refresh_token,
-            user_id: Some(t.user_id),
-            session_id: Some(t.session_id),
-        }
-    }
-}
-
 /// Reads the `exp` claim of a JWT without verifying it.
 pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
     let payload = token.split('.').nth(1)?;
@@ -208,7 +197,18 @@ pub(crate) struct RefreshContext<'a> {
     pub http: &'a reqwest::Client,
     pub baseurl: &'a str,
     pub signing: Option<&'a SecretString>,
+    /// The family's refresh call (`FamilyInfo::refresh`); `None` when it has no sessions.
+    pub refresh: Option<RefreshFn>,
 }
+
+/// A family's session refresh: the old tokens in, the new ones out, through the family's
+/// generated refresh operation and the one pipeline.
+pub(crate) type RefreshFn = for<'a> fn(
+    &'a Tokens,
+    &'a RefreshContext<'a>,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Tokens, Error>> + Send + 'a>,
+>;
 
 impl Session {
     /// Default refresh margin: refresh when the access token has less than this left.
@@ -343,7 +343,15 @@ impl Session {
         ctx: &RefreshContext<'_>,
     ) -> Result<Tokens, Error> {
         self.shared.refreshes.fetch_add(1, Ordering::Relaxed);
-        match refresh_call(old, ctx).await {
+        let call = match ctx.refresh {
+            Some(refresh) => refresh(old, ctx).await,
+            None => Err(Error::new(
+                ErrorKind::SessionEnded,
+                "refresh_token",
+                "this API family has no session refresh",
+            )),
+        };
+        match call {
             Ok(fresh) => {
                 self.remember(&fresh);
                 state.tokens = Some(fresh.clone());
@@ -369,46 +377,4 @@ fn ended() -> Error {
         "refresh_token",
         "the login session has ended; log in again with a magic link",
     )
-}
-
-/// `GET /api/v3/auth/refresh-token` with the refresh token as the bearer, through the
-/// generated `refresh_token` operation and the one pipeline (signing, tracing, redaction of
-/// both tokens): a client whose fixed credential is the refresh token, sending once.
-async fn refresh_call(old: &Tokens, ctx: &RefreshContext<'_>) -> Result<Tokens, Error> {
-    use crate::hooks::{Cred, Inner, Shared};
-    const OP: &str = "refresh_token";
-    let shared = Shared::new(
-        crate::meta::Family::V3,
-        Cred::Static(old.refresh_token.secret_string()),
-        ctx.signing.cloned(),
-        crate::RetryPolicy::disabled(),
-        false,
-    );
-    let client = crate::v3::Client::new_with_client(ctx.baseurl, ctx.http.clone(), Inner(Arc::new(shared)));
-    // Boxed: this runs inside the pipeline that is sending another call.
-    let refreshed = Box::pin(crate::Operation::data(client.refresh_token())).await;
-    // Whatever the server echoed, the access token being replaced stays out of the error too.
-    let scrub = crate::redact::Scrubber::new([old.access_token.expose()]);
-    let d = refreshed.map_err(|e| {
-        let message = match e.kind() {
-            ErrorKind::Decode => format!("token refresh answered in an unknown shape: {}", e.message()),
-            _ if e.status().is_some() => {
-                "token refresh was refused; log in again with a magic link".to_string()
-            }
-            _ => format!("token refresh failed: {}", e.message()),
-        };
-        let mut ended = Error::new(ErrorKind::SessionEnded, OP, scrub.str(&message))
-            .with_status_opt(e.status())
-            .with_decode_path(e.decode_path().map(String::from));
-        if let Some(body) = e.body() {
-            ended = ended.with_body(&scrub.bytes(body));
-        }
-        ended
-    })?;
-    Ok(Tokens {
-        access_token: d.token,
-        refresh_token: d.refresh_token,
-        user_id: d.user_id.or_else(|| old.user_id.clone()),
-        session_id: d.session_id.or_else(|| old.session_id.clone()),
-    })
 }

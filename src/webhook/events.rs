@@ -17,8 +17,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::merchant::types::CheckoutStatus;
-use crate::v3::types::{Chain, DepositStatus, Token, WithdrawalStatus};
+/// The open enums the events share with the clients (the same types as `merchant::types::…` and
+/// `v3::types::…` when those are built).
+pub use crate::enums::merchant::CheckoutStatus;
+pub use crate::enums::v3::{Chain, DepositStatus, Token, WithdrawalStatus};
 
 /// Every v3 event name in Kotani's `webhook_events` list (22).
 pub const V3_EVENTS: [&str; 22] = [

@@ -69,7 +69,9 @@ pub mod v3;
 
 pub use events::{MerchantPayload, TransactionCallback, TransactionKind, V3Payload};
 pub use merchant::{IdempotencyStore, MemoryIdempotencyStore, MerchantEvent};
-pub use v3::{Confirmed, Unverified, V3Event};
+#[cfg(feature = "v3")]
+pub use v3::Confirmed;
+pub use v3::{Unverified, V3Event};
 
 /// What was wrong with a delivery, for `match`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

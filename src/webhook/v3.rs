@@ -354,7 +354,8 @@ impl<T> Unverified<T> {
     }
 }
 
-/// A transaction as the API reports it, fetched by [`Unverified::confirm`].
+/// A transaction as the API reports it, fetched by [`Unverified::confirm`] (feature `v3`).
+#[cfg(feature = "v3")]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Confirmed {
@@ -368,6 +369,7 @@ pub enum Confirmed {
     Offramp(Box<crate::v3::types::Offramp>),
 }
 
+#[cfg(feature = "v3")]
 impl Unverified<TransactionCallback> {
     /// Fetches the transaction the callback names, by its reference, through the API
     /// (`get_deposit_status`, `get_withdrawal_status`, `get_onramp_status` or

@@ -273,8 +273,8 @@ pub fn input_conversions(pairs: &[(String, String)]) -> TokenStream {
             format_ident!("{}", sanitize(input)),
         );
         out.extend(quote! {
-            impl ::std::convert::From<super::types::#i> for #e {
-                fn from(v: super::types::#i) -> Self {
+            impl ::std::convert::From<types::#i> for open::#e {
+                fn from(v: types::#i) -> Self {
                     Self::from(v.to_string().as_str())
                 }
             }

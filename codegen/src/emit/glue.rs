@@ -344,7 +344,8 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
         pub static OPERATIONS: &[crate::meta::OperationMeta] = &[ #(#rows),* ];
         /// `(operationId, index into OPERATIONS)`, sorted by operationId.
         pub(crate) static OPERATIONS_BY_ID: &[(&str, usize)] = &[ #((#ids, #idx)),* ];
-        /// What the runtime needs of this family (the family list of `kotanipay-codegen`).
+        /// What the runtime needs of this family (the family list of `kotanipay-codegen`). The
+        /// family's module defines `SESSION_REFRESH` (its session refresh, if it has sessions).
         pub(crate) static INFO: crate::meta::FamilyInfo = crate::meta::FamilyInfo {
             family: crate::meta::Family::#variant,
             operations: OPERATIONS,
@@ -353,6 +354,7 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
             credential_header: #header,
             credential_prefix: #prefix,
             signs_requests: #signed,
+            refresh: SESSION_REFRESH,
         };
     }
 }

@@ -10,6 +10,7 @@
 //! They run only on a spec without error findings ([`crate::generate`] checks); what they can
 //! still refuse is returned as a finding of the rule `generate`.
 
+pub mod dispatch;
 pub mod enums;
 pub mod glue;
 pub mod money;
@@ -100,8 +101,31 @@ pub fn settings(family: &Family, open_enums: &std::collections::BTreeSet<String>
     settings
 }
 
+/// What the emitters make of one family's spec: three Rust files for `OUT_DIR`.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The client (progenitor's output and the glue), included as `kotanipay::<module>`.
+    pub client: String,
+    /// The open response enums, which the webhook events share with the client; they build
+    /// without it (`kotanipay::enums::<module>`, re-exported as `<module>::open`).
+    pub open: String,
+    /// The test dispatcher of this family (a `pub mod <module>` for [`dispatch_file`]).
+    pub dispatch: String,
+}
+
+/// The file the test binary includes: what every dispatcher shares, then each family's module
+/// (the `dispatch` parts of [`Generated`]).
+pub fn dispatch_file<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out =
+        prettyplease::unparse(&syn::parse2(dispatch::dispatch_support()).expect("the support parses"));
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 /// Generates the client of `family` from `spec` (which must have no error findings).
-pub fn generate(spec: &Spec, family: &Family) -> Result<String, Finding> {
+pub fn generate(spec: &Spec, family: &Family) -> Result<Generated, Finding> {
     generate_inner(spec, family).map_err(|(pointer, message)| Finding {
         rule: RULE,
         severity: Severity::Error,
@@ -111,7 +135,26 @@ pub fn generate(spec: &Spec, family: &Family) -> Result<String, Finding> {
     })
 }
 
-fn generate_inner(spec: &Spec, family: &Family) -> Result<String, EmitError> {
+/// Only the open enums of `family` (for a build with its webhooks but not its client): no
+/// progenitor run.
+pub fn generate_open(spec: &Spec) -> Result<String, Finding> {
+    let inner = || -> Result<String, EmitError> {
+        let ops = checked_ops(spec)?;
+        let names = enums::open_enums(&spec.doc, &ops)?;
+        let file: syn::File = syn::parse2(enums::open_enum_tokens(&spec.doc, &names))
+            .map_err(|e| (String::new(), format!("generated open enums do not parse: {e}")))?;
+        Ok(prettyplease::unparse(&file))
+    };
+    inner().map_err(|(pointer, message)| Finding {
+        rule: RULE,
+        severity: Severity::Error,
+        subject: spec.subject(&pointer),
+        pointer,
+        message,
+    })
+}
+
+fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> {
     let whole = |m: String| (String::new(), m);
     let mut raw = spec.doc.clone();
     let inputs = enums::split_request_enums(&mut raw).map_err(whole)?;
@@ -132,8 +175,8 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<String, EmitError> {
     .map_err(|p| whole(format!("progenitor panicked: {}", panic_message(&p))))?
     .map_err(|e| whole(format!("progenitor: {e}")))?;
 
-    let mut open = enums::open_enum_tokens(&spec.doc, &open_enums);
-    open.extend(enums::input_conversions(&inputs));
+    let open = enums::open_enum_tokens(&spec.doc, &open_enums);
+    let conversions = enums::input_conversions(&inputs);
     let glue = glue::glue_tokens(&spec.doc, &ops, family)?;
     let table = glue::table_tokens(&ops, family);
     let decode = glue::decode_tokens(&ops);
@@ -141,6 +184,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<String, EmitError> {
 
     let mut file: syn::File =
         syn::parse2(quote!(#tokens)).map_err(|e| whole(format!("generated code does not parse: {e}")))?;
+    let dispatch = dispatch::dispatch_tokens(&file, &ops, family)?;
     // Re-export the open enums from `types`, where users look for every schema type.
     for item in file.items.iter_mut() {
         if let syn::Item::Mod(m) = item
@@ -153,9 +197,11 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<String, EmitError> {
             money::money_serde(content).map_err(whole)?;
         }
     }
+    let module = quote::format_ident!("{}", family.module);
     let extra: syn::File = syn::parse2(quote! {
         /// Response enums that accept values the spec does not know (`Unknown`).
-        pub mod open { #open }
+        pub use crate::enums::#module as open;
+        #conversions
         #glue
         #table
         #decode
@@ -163,7 +209,25 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<String, EmitError> {
     })
     .map_err(|e| whole(format!("generated glue does not parse: {e}")))?;
     file.items.extend(extra.items);
-    Ok(prettyplease::unparse(&file))
+    let unparse = |tokens: proc_macro2::TokenStream, what: &str| -> Result<String, EmitError> {
+        let file: syn::File =
+            syn::parse2(tokens).map_err(|e| whole(format!("generated {what} does not parse: {e}")))?;
+        Ok(prettyplease::unparse(&file))
+    };
+    Ok(Generated {
+        client: prettyplease::unparse(&file),
+        open: unparse(open, "open enums")?,
+        dispatch: unparse(
+            quote! {
+                /// Calls any operation of this family by its operationId.
+                pub mod #module {
+                    use super::{Outcome, arg, outcome};
+                    #dispatch
+                }
+            },
+            "dispatcher",
+        )?,
+    })
 }
 
 /// Replaces the documented 2xx responses of every operation by one `2XX` response with the

@@ -214,7 +214,7 @@ fn request_enums_get_a_closed_twin() {
     );
     let conversions = flat(enums::input_conversions(&pairs));
     assert!(
-        conversions.contains("impl::std::convert::From<super::types::StatusInput>forStatus"),
+        conversions.contains("impl::std::convert::From<types::StatusInput>foropen::Status"),
         "{conversions}"
     );
     // The name is taken: refused (the `request_enum_twin` rule reports it first).
@@ -292,7 +292,7 @@ fn operation_table() {
         "pagination:Some(crate::meta::Pagination{style:crate::meta::PageStyle::LimitOffset,items:\"/data\",total_pages:Some(\"/meta/pages\"),})",
         "example:Some(\"{\\\"data\\\":{\\\"amount\\\":2,\\\"id\\\":\\\"t1\\\"}}\")",
         "pub(crate)staticOPERATIONS_BY_ID:&[(&str,usize)]=&[(\"create_thing\",2usize),(\"get_health\",0usize),(\"get_thing\",3usize),(\"list_things\",1usize)];",
-        "pub(crate)staticINFO:crate::meta::FamilyInfo=crate::meta::FamilyInfo{family:crate::meta::Family::V3,operations:OPERATIONS,by_id:OPERATIONS_BY_ID,decode,credential_header:\"authorization\",credential_prefix:\"Bearer\",signs_requests:true,};",
+        "pub(crate)staticINFO:crate::meta::FamilyInfo=crate::meta::FamilyInfo{family:crate::meta::Family::V3,operations:OPERATIONS,by_id:OPERATIONS_BY_ID,decode,credential_header:\"authorization\",credential_prefix:\"Bearer\",signs_requests:true,refresh:SESSION_REFRESH,};",
     ] {
         assert!(text.contains(want), "{want} not in {text}");
     }
@@ -326,11 +326,16 @@ fn decode_and_pagination() {
 
 #[test]
 fn whole_client() {
-    let code = crate::generate(&spec(), &V3).unwrap();
+    let generated = crate::generate(&spec(), &V3).unwrap();
+    let code = &generated.client;
+    // The open enums are a file of their own, which the client re-exports as `open`.
+    assert!(generated.open.contains("pub enum Status {"), "{}", generated.open);
+    assert!(!code.contains("pub enum Status {"));
     for want in [
         "pub mod types {",
         "pub use super::open::*;",
-        "pub mod open {",
+        "pub use crate::enums::v3 as open;",
+        "impl ::std::convert::From<types::StatusInput> for open::Status",
         "pub enum StatusInput {",
         "pub status: ::std::option::Option<crate::v3::open::Status>,",
         "pub secret: crate::Secret,",
@@ -393,17 +398,45 @@ fn generate_file_names_the_file() {
         SPEC.replace("operationId: get_health", "operationId: getHealth"),
     )
     .unwrap();
-    let lines = crate::generate_file(&V3, &path).unwrap_err();
+    let lines = crate::generate_file(&V3, &path, true).unwrap_err();
     assert_eq!(
         lines,
         [
             "ERROR spec/kotani-v3.yaml getHealth /paths/~1health/get/operationId: operationId \"getHealth\" is not snake_case"
         ]
     );
-    let lines = crate::generate_file(&V3, &dir.join("missing.yaml")).unwrap_err();
+    // The open enums alone are checked by the same rules.
+    assert_eq!(crate::generate_file(&V3, &path, false).unwrap_err(), lines);
+    let lines = crate::generate_file(&V3, &dir.join("missing.yaml"), true).unwrap_err();
     assert!(
         lines[0].starts_with("ERROR cannot read spec/kotani-v3.yaml: "),
         "{lines:?}"
     );
+    // Without the client: the open enums, no progenitor output, no dispatcher.
+    std::fs::write(&path, SPEC).unwrap();
+    let open = crate::generate_file(&V3, &path, false).unwrap();
+    assert!(open.open.contains("pub enum Status {"));
+    assert_eq!((open.client.as_str(), open.dispatch.as_str()), ("", ""));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_dispatcher_calls_every_operation_through_its_builder() {
+    let generated = crate::generate(&spec(), &V3).unwrap();
+    let file = super::dispatch_file([generated.dispatch.as_str()]);
+    let text = file.replace(char::is_whitespace, "");
+    for want in [
+        "pubstructOutcome{",
+        "pubmodv3{",
+        "client:&kotanipay::v3::Client",
+        // Each arm calls the method of the operation, with its parameters by spec name, typed
+        // as the builder's setter takes them, and its body as the body type.
+        "\"create_thing\"=>{letmutb=client.create_thing();",
+        "b=b.body(arg::<kotanipay::v3::types::CreateThing>(\"body\",value)?);",
+        "\"list_things\"=>{letmutb=client.list_things();",
+        "\"limit\"=>b.limit(arg::<i64>(name,value)?),",
+        "Ok(outcome(b.call().await))",
+    ] {
+        assert!(text.contains(want), "{want} not in {file}");
+    }
 }
