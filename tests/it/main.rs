@@ -8,6 +8,7 @@ mod faults;
 mod foundation;
 mod js_vectors;
 mod merchant_ops;
+mod money;
 mod ops;
 mod pagination;
 mod real_traffic;
