@@ -359,3 +359,38 @@ async fn a_payment_with_unknown_outcome_is_never_called_retryable() {
         err.message()
     );
 }
+
+/// A quote is marked idempotent in the spec: a 503 is retried although it is a POST.
+#[tokio::test]
+async fn create_fiat_quote_is_retried_as_idempotent() {
+    let server = common::start(|n, _req| {
+        if n == 0 {
+            common::json(503, r#"{"success":false,"message":"Service Unavailable","error_code":503,"data":{}}"#)
+        } else {
+            common::json(
+                201,
+                r#"{"success":true,"message":"Available exchange rate.","data":{"from":"KES","to":"UGX","value":"28.6","depositAmount":100,"withdrawalAmount":2860,"depositTransactionAmount":102,"withdrawalTransactionAmount":2800,"depositFee":2,"withdrawalFee":60}}"#,
+            )
+        }
+    })
+    .await;
+    let body = kotanipay::v3::types::CreateFiatQuoteRequest::builder()
+        .from("KES")
+        .to("UGX")
+        .amount(rust_decimal_macros::dec!(100));
+    let q = common::v3_client(&server.base_url, "test-api-key-c4t4")
+        .create_fiat_quote()
+        .body(body)
+        .data()
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 2);
+    assert_eq!(q.withdrawal_amount, rust_decimal_macros::dec!(2860));
+    let reqs = server.requests();
+    assert_eq!(reqs[0].body, reqs[1].body, "the same body is sent again");
+    let sent: serde_json::Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({"from": "KES", "to": "UGX", "amount": 100})
+    );
+}

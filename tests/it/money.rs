@@ -3,7 +3,8 @@
 //! taken):
 //!
 //! - without the caller's reference, the payment is sent exactly once and its failure is
-//!   "outcome unknown", naming the reference field that would have made a retry safe;
+//!   "outcome unknown", naming the reference field that would have made a retry safe (where the
+//!   body type requires the reference, such a payment cannot be written at all);
 //! - with a reference of only spaces, the same: it deduplicates nothing;
 //! - with a reference, it is retried after the 503 with the very same body, and the second
 //!   answer is the result.
@@ -20,7 +21,9 @@ use crate::ops::{self, AnyClient, Case, check_request, check_result, fixtures};
 
 fn unavailable(family: Family) -> Reply {
     let body = match family {
-        Family::V3 => json!({"success": false, "message": "Service Unavailable", "error_code": 503, "data": {}}),
+        Family::V3 => {
+            json!({"success": false, "message": "Service Unavailable", "error_code": 503, "data": {}})
+        }
         Family::Merchant => json!({"detail": "Service temporarily unavailable"}),
     };
     common::json(503, &body.to_string())
@@ -38,17 +41,32 @@ fn with_reference(case: &Case, field: &str, value: Option<&str>) -> Option<Value
 }
 
 /// Sends `body` against a server that always answers 503: one attempt, outcome unknown.
-async fn sent_once(op: &OperationMeta, case: &Case, body: Option<&Value>, field: Option<&str>) -> Vec<String> {
+async fn sent_once(
+    op: &OperationMeta,
+    case: &Case,
+    body: Option<&Value>,
+    field: Option<&str>,
+) -> Vec<String> {
     let family = op.family;
     let server = common::start(move |_, _| unavailable(family)).await;
     let client = AnyClient::new(family, &server.base_url);
     let got = match client.call(op.id, &case.params, body).await {
         Ok(got) => got,
+        // The body type requires the reference: a payment without one cannot be written.
+        Err(fixture)
+            if field.is_some_and(|f| fixture.contains(&format!("missing field `{f}`")))
+                && body.and_then(|b| b.get(field?)).is_none() =>
+        {
+            return Vec::new();
+        }
         Err(fixture) => return vec![format!("the fixture does not call: {fixture}")],
     };
     let mut out = Vec::new();
     if server.count() != 1 {
-        out.push(format!("{} attempts; a payment without a reference is sent once", server.count()));
+        out.push(format!(
+            "{} attempts; a payment without a reference is sent once",
+            server.count()
+        ));
     }
     match got {
         Ok(v) => out.push(format!("succeeded on a 503: {}", v.json)),
@@ -62,7 +80,9 @@ async fn sent_once(op: &OperationMeta, case: &Case, body: Option<&Value>, field:
             if let Some(field) = field
                 && !e.to_string().contains(field)
             {
-                out.push(format!("the error does not name the reference field {field}: {e}"));
+                out.push(format!(
+                    "the error does not name the reference field {field}: {e}"
+                ));
             }
         }
     }
@@ -93,7 +113,11 @@ async fn retried(op: &OperationMeta, case: &Case, field: &str, reference: &str) 
         b.insert(field.to_string(), json!(reference));
     }
     for (i, s) in seen.iter().enumerate() {
-        out.extend(check_request(family, &want, s).into_iter().map(|m| format!("attempt {}: {m}", i + 1)));
+        out.extend(
+            check_request(family, &want, s)
+                .into_iter()
+                .map(|m| format!("attempt {}: {m}", i + 1)),
+        );
     }
     if seen.len() == 2 && seen[0].body != seen[1].body {
         out.push("the retry sent a different body".into());
@@ -115,7 +139,9 @@ async fn every_payment_is_retried_only_with_its_reference() {
                 continue;
             };
             let Some(field) = fixture.reference.clone() else {
-                failures.push(format!("{id}: the fixture must say which field is the reference (or null)"));
+                failures.push(format!(
+                    "{id}: the fixture must say which field is the reference (or null)"
+                ));
                 continue;
             };
             if field.as_deref() != op.idempotency_field {
@@ -141,6 +167,9 @@ async fn every_payment_is_retried_only_with_its_reference() {
             failures.extend(problems.into_iter().map(|p| format!("{id}: {p}")));
         }
     }
-    assert_eq!(walked, 24, "every money-moving operation of both specs is walked: {failures:#?}");
+    assert_eq!(
+        walked, 24,
+        "every money-moving operation of both specs is walked: {failures:#?}"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

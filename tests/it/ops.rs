@@ -36,7 +36,7 @@ pub struct Fixture {
     /// For operations that move money: the request-body field that carries the caller's
     /// reference (what the API deduplicates on), or `null` when the operation has none. The
     /// money test walks every such operation through the retry rules with it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub reference: Option<Option<String>>,
     /// The cases, the first being the operation's main call.
     pub cases: Vec<Case>,
@@ -93,6 +93,11 @@ pub struct Request {
     /// How many attempts the server must see (default 1).
     #[serde(default = "one")]
     pub attempts: usize,
+}
+
+/// `Some(value)` for a key that is present, `null` included (`Some(None)`); absent is `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 fn one() -> usize {
