@@ -10,6 +10,7 @@
 //! They run only on a spec without error findings ([`crate::generate`] checks); what they can
 //! still refuse is returned as a finding of the rule `generate`.
 
+pub mod builders;
 pub mod dispatch;
 pub mod enums;
 pub mod glue;
@@ -162,6 +163,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> 
     // 200, 201 or 202 for the same operation (NestJS answers POSTs with 201), and each is
     // decoded with the success schema. The documented statuses stay in the tables.
     collapse_success_statuses(&mut raw);
+    let request_side = crate::model::EnumSides::of(&raw).request_side;
     let openapi: openapiv3::OpenAPI =
         serde_json::from_value(raw).map_err(|e| whole(format!("not a valid OpenAPI 3.0 document: {e}")))?;
     let ops = checked_ops(spec)?;
@@ -185,6 +187,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> 
     let mut file: syn::File =
         syn::parse2(quote!(#tokens)).map_err(|e| whole(format!("generated code does not parse: {e}")))?;
     let dispatch = dispatch::dispatch_tokens(&file, &ops, family)?;
+    let keep = builders::kept(&file, &request_side);
     // Re-export the open enums from `types`, where users look for every schema type.
     for item in file.items.iter_mut() {
         if let syn::Item::Mod(m) = item
@@ -195,6 +198,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> 
                 pub use super::open::*;
             ));
             money::money_serde(content).map_err(whole)?;
+            builders::prune(content, &keep);
         }
     }
     let module = quote::format_ident!("{}", family.module);
