@@ -102,6 +102,11 @@ pub fn build_script() {
             errors.push(format!("ERROR {name}: cannot write output: {e}"));
         }
     };
+    // What this build script is: a new codegen makes every cached output stale.
+    let this = std::env::current_exe()
+        .and_then(|p| p.metadata())
+        .map(|m| format!("{:?} {}", m.modified().ok(), m.len()))
+        .unwrap_or_default();
     for family in FAMILIES {
         let client = var(&format!("CARGO_FEATURE_{}", family.name.to_uppercase())).is_some();
         if !client && !webhook {
@@ -109,15 +114,42 @@ pub fn build_script() {
         }
         let path = root.join(family.spec);
         println!("cargo:rerun-if-changed={}", path.display());
+        // A family whose spec did not change since the last run keeps its output: a spec edit
+        // regenerates only its own family.
+        let text = std::fs::read(&path).unwrap_or_default();
+        let stamp = fingerprint(&[&text, this.as_bytes(), &[u8::from(client)]]);
+        let stamp_file = out_dir.join(format!("{}.stamp", family.name));
+        let part_file = out_dir.join(format!("{}_dispatch_part.rs", family.name));
+        let fresh = std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp)
+            && out_dir.join(family.open_out()).exists()
+            && (!client || out_dir.join(family.out).exists());
+        if fresh {
+            if client && let Ok(part) = std::fs::read_to_string(&part_file) {
+                dispatchers.push(part);
+                continue;
+            }
+            if !client {
+                continue;
+            }
+        }
         match generate_file(family, &path, client) {
             Ok(g) => {
                 write(&family.open_out(), &g.open, &mut errors);
                 if client {
                     write(family.out, &g.client, &mut errors);
+                    write(
+                        &format!("{}_dispatch_part.rs", family.name),
+                        &g.dispatch,
+                        &mut errors,
+                    );
                     dispatchers.push(g.dispatch);
                 }
+                write(&format!("{}.stamp", family.name), &stamp, &mut errors);
             }
-            Err(lines) => errors.extend(lines),
+            Err(lines) => {
+                let _ = std::fs::remove_file(&stamp_file);
+                errors.extend(lines);
+            }
         }
     }
     let dispatch = emit::dispatch_file(dispatchers.iter().map(String::as_str));
@@ -132,4 +164,15 @@ pub fn build_script() {
         }
         std::process::exit(1);
     }
+}
+
+/// A fingerprint of the inputs of one family's output (not cryptographic: a cache key).
+#[cfg(feature = "emit")]
+fn fingerprint(parts: &[&[u8]]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
 }
