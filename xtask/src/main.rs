@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// The specs `spec lint` and `contract` use by default, relative to the workspace root.
-const DEFAULT_SPECS: [&str; 2] = ["spec/kotani-v3.yaml", "spec/kutanapay-merchant-v1.yaml"];
+/// Every family's spec, from the codegen family list.
+fn default_specs() -> Vec<&'static str> {
+    kotanipay_codegen::FAMILIES.iter().map(|f| f.spec).collect()
+}
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "kotanipay project tasks")]
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
         Command::Spec {
             command: SpecCommand::Lint { specs },
         } => spec_lint_command(&specs),
-        Command::Contract(args) => ExitCode::from(contract::run(args, &workspace_root(), &DEFAULT_SPECS)),
+        Command::Contract(args) => ExitCode::from(contract::run(args, &workspace_root(), &default_specs())),
         Command::Bench(args) => bench::run(args, &workspace_root()),
     }
 }
@@ -72,7 +75,7 @@ fn workspace_root() -> PathBuf {
 fn spec_lint_command(specs: &[PathBuf]) -> ExitCode {
     let root = workspace_root();
     let files: Vec<PathBuf> = if specs.is_empty() {
-        DEFAULT_SPECS.iter().map(|p| root.join(p)).collect()
+        default_specs().iter().map(|p| root.join(p)).collect()
     } else {
         // A relative path is taken from the current directory, else from the workspace root.
         specs

@@ -253,7 +253,7 @@ async fn run_async(specs: &Specs, targets: &[Target], opts: &LiveOptions) -> any
                 .iter()
                 .position(|t| t.base_url == target.base_url)
                 .unwrap_or(0)];
-            let tier = Tier::of(specs.op_object(op));
+            let tier = specs.model(op).map_or(Tier::Reading, Tier::of);
             let mut attempt = 0;
             let exchange = loop {
                 if pace {

@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 
 use kotanipay::meta::Family;
-use serde_json::Value;
 
 /// Kotani's rate tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,17 +28,13 @@ pub enum Tier {
 }
 
 impl Tier {
-    /// The tier of an Operation Object: `auth` / `api-keys` tag, else `x-kotani-moves-money`,
-    /// else reading.
-    pub fn of(op: &Value) -> Tier {
-        let tagged = |t: &str| {
-            op.get("tags")
-                .and_then(Value::as_array)
-                .is_some_and(|tags| tags.iter().any(|x| x.as_str() == Some(t)))
-        };
+    /// The tier of an operation (the codegen model): `auth` / `api-keys` tag, else
+    /// `x-kotani-moves-money`, else reading.
+    pub fn of(op: &kotanipay_codegen::Operation) -> Tier {
+        let tagged = |t: &str| op.tags.iter().any(|x| x == t);
         if tagged("auth") || tagged("api-keys") {
             Tier::Auth
-        } else if op.get("x-kotani-moves-money").and_then(Value::as_bool) == Some(true) {
+        } else if op.moves_money {
             Tier::MovingMoney
         } else {
             Tier::Reading
@@ -142,10 +137,15 @@ mod tests {
 
     #[test]
     fn tiers_from_operations() {
-        let auth = serde_json::json!({"tags": ["auth"]});
-        let money = serde_json::json!({"tags": ["deposits"], "x-kotani-moves-money": true});
-        assert_eq!(Tier::of(&auth), Tier::Auth);
-        assert_eq!(Tier::of(&money), Tier::MovingMoney);
-        assert_eq!(Tier::of(&serde_json::json!({})), Tier::Reading);
+        let doc = serde_json::json!({"paths": {
+            "/a": {"post": {"operationId": "login", "tags": ["auth"]}},
+            "/m": {"post": {"operationId": "pay", "tags": ["deposits"], "x-kotani-moves-money": true}},
+            "/r": {"get": {"operationId": "read"}},
+        }});
+        let ops = kotanipay_codegen::model::operations(&doc);
+        let tier = |id: &str| Tier::of(ops.iter().find(|o| o.id.as_deref() == Some(id)).unwrap());
+        assert_eq!(tier("login"), Tier::Auth);
+        assert_eq!(tier("pay"), Tier::MovingMoney);
+        assert_eq!(tier("read"), Tier::Reading);
     }
 }

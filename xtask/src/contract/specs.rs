@@ -135,6 +135,14 @@ impl Specs {
             .unwrap_or(&Value::Null)
     }
 
+    /// The operation in the codegen model.
+    pub fn model(&self, op: &SpecOp) -> Option<&kotanipay_codegen::Operation> {
+        self.specs[op.spec]
+            .operations
+            .iter()
+            .find(|o| o.pointer == op.pointer)
+    }
+
     pub fn doc(&self, op: &SpecOp) -> &Value {
         &self.specs[op.spec].doc
     }
