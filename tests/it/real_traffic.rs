@@ -46,225 +46,50 @@ fn body<T: serde::de::DeserializeOwned>(v: Value) -> T {
 
 const WALLET: &str = "f053188c-d924-4423-bbba-871eda0b1cd9";
 
-/// Calls money-moving operation `id` with a small valid request, returning only success or the
-/// error. `reference` adds the caller's reference where the operation has one.
+/// Calls money-moving operation `id` with its fixture's main request (`tests/ops`), returning only
+/// success or the error. `reference` sets the caller's reference where the operation has one;
+/// without it the field is left out (or blank, where the body type requires it).
 async fn call_money(
     v3c: &v3::Client,
     mc: &merchant::Client,
     id: &str,
     reference: bool,
 ) -> Result<(), kotanipay::Error> {
-    use merchant::types as m;
-    use v3::types as t;
-    let r = |v: &mut Value, field: &str| {
-        if reference {
-            v[field] = json!("ref-20261201-0001");
+    let family = kotanipay::meta::operations()
+        .find(|o| o.id == id)
+        .unwrap_or_else(|| panic!("no operation {id}"))
+        .family;
+    let fixtures = crate::ops::fixtures(family);
+    let fixture = &fixtures[id];
+    let case = &fixture.cases[0];
+    let field = fixture.reference.clone().flatten();
+    let with = |value: Option<&str>| {
+        let mut body = case.body.clone();
+        if let (Some(b), Some(f)) = (body.as_mut().and_then(Value::as_object_mut), &field) {
+            match value {
+                Some(v) => b.insert(f.clone(), json!(v)),
+                None => b.remove(f),
+            };
+        }
+        body
+    };
+    let call = |body: Option<Value>| async move {
+        match family {
+            Family::V3 => crate::ops::dispatch::v3::dispatch(v3c, id, &case.params, body.as_ref()).await,
+            Family::Merchant => {
+                crate::ops::dispatch::merchant::dispatch(mc, id, &case.params, body.as_ref()).await
+            }
         }
     };
-    match id {
-        "transfer_deposit_balance" => {
-            let b = json!({"walletId": WALLET, "amount": 500});
-            v3c.transfer_deposit_balance()
-                .body(body::<t::TransferDepositBalanceRequest>(b))
-                .call()
-                .await
-                .map(drop)
+    let got = if reference {
+        call(with(Some("ref-20261201-0001"))).await
+    } else {
+        match call(with(None)).await {
+            Err(fixture) if fixture.contains("missing field") => call(with(Some(""))).await,
+            other => other,
         }
-        "create_mobile_money_deposit" => {
-            let mut b = json!({"customer_key": "ck-1", "amount": 1000, "wallet_id": WALLET});
-            r(&mut b, "reference_id");
-            v3c.create_mobile_money_deposit()
-                .body(body::<t::CreateDepositRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_bank_checkout_deposit" => {
-            let mut b =
-                json!({"fullName": "Jane Doe", "paymentMethod": "CARD", "currency": "ZAR", "amount": 100});
-            r(&mut b, "referenceId");
-            v3c.create_bank_checkout_deposit()
-                .body(body::<t::CreateBankCheckoutRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_card_deposit" => {
-            let mut b = json!({"fullName": "Jane Doe", "phoneNumber": "+27712345678", "currency": "ZAR", "amount": 100,
-                "card": {"number": "4591005500136100", "holder": "Jane Doe", "expiryMonth": "01", "expiryYear": "2030", "cvv": "123", "paymentBrand": "VISA"}});
-            r(&mut b, "referenceId");
-            v3c.create_card_deposit()
-                .body(body::<t::CreateCardDepositRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_mobile_money_withdrawal" => {
-            let mut b = json!({"customer_key": "ck-1", "amount": 500, "walletId": WALLET});
-            r(&mut b, "referenceId");
-            v3c.create_mobile_money_withdrawal()
-                .body(body::<t::CreateWithdrawalRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_lipa_na_mpesa_withdrawal" => {
-            let mut b = json!({"amount": 100, "walletId": WALLET, "lipaNaMpesaDetails": {"businessShortcode": "174379",
-                "accountReference": "ORDER123", "transactionDesc": "goods", "phoneNumber": "+254712345678"}});
-            r(&mut b, "referenceId");
-            v3c.create_lipa_na_mpesa_withdrawal()
-                .body(body::<t::CreateLipaNaMpesaWithdrawalRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_paybill_withdrawal" => {
-            let mut b = json!({"amount": 500, "walletId": WALLET, "paybillDetails": {"paybillNumber": "400200", "accountNumber": "ACC1"}});
-            r(&mut b, "referenceId");
-            v3c.create_paybill_withdrawal()
-                .body(body::<t::CreatePaybillWithdrawalRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "resolve_duplicate_withdrawal" => v3c
-            .resolve_duplicate_withdrawal()
-            .reference_id("wd-1")
-            .body(body::<t::ResolveDuplicateWithdrawalRequest>(
-                json!({"action": "proceed"}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "create_bank_withdrawal" => {
-            let b = json!({"bankDetails": {"name": "George Smith", "phoneNumber": "712345678", "bankCode": "250655",
-                "accountNumber": "63122514698", "country": "ZA"}, "currency": "ZAR", "amount": 100,
-                "referenceId": if reference { "ref-20261201-0001" } else { "" }});
-            v3c.create_bank_withdrawal()
-                .body(body::<t::CreateBankWithdrawalRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_onramp" => {
-            let b = json!({"fiatAmount": 1000, "currency": "KES", "chain": "CELO", "token": "USDT",
-                "receiverAddress": "0x742d35Cc6634C0532925a3b844Bc9e7595f0bEb",
-                "referenceId": if reference { "ref-20261201-0001" } else { "" }});
-            v3c.create_onramp()
-                .body(body::<t::CreateOnrampRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_crypto_onramp" => {
-            let b = json!({"receiverAddress": "0x742d35Cc6634C0532925a3b844Bc9e7595f0bEb", "chain": "CELO", "token": "USDT",
-                "cryptoAmount": 10, "referenceId": if reference { "ref-20261201-0001" } else { "" }});
-            v3c.create_crypto_onramp()
-                .body(body::<t::CreateCryptoOnrampRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "create_offramp" => {
-            let b = json!({"cryptoAmount": 10, "currency": "KES", "chain": "CELO", "token": "USDC",
-                "referenceId": if reference { "ref-20261201-0001" } else { "" }});
-            v3c.create_offramp()
-                .body(body::<t::CreateOfframpRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "retry_offramp_refund" => v3c
-            .retry_offramp_refund()
-            .reference_id("ofr-1")
-            .call()
-            .await
-            .map(drop),
-        "retry_offramp_refunds" => v3c
-            .retry_offramp_refunds()
-            .body(body::<t::RetryOfframpRefundsRequest>(
-                json!({"referenceIds": ["ofr-1"]}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "retry_all_failed_offramp_refunds" => v3c.retry_all_failed_offramp_refunds().call().await.map(drop),
-        "submit_offramp_refund_invoice" => v3c
-            .submit_offramp_refund_invoice()
-            .reference_id("ofr-1")
-            .body(body::<t::SubmitRefundInvoiceRequest>(
-                json!({"invoice": "lnbc10n1pnaegw2pp5"}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "create_settlement" => v3c
-            .create_settlement()
-            .body(body::<t::CreateSettlementRequest>(
-                json!({"walletId": WALLET, "amount": 100000}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "create_settlement_batch" => {
-            let mut b = json!({"requests": [{"walletId": WALLET, "amount": 100000}]});
-            r(&mut b, "batchReference");
-            v3c.create_settlement_batch()
-                .body(body::<t::CreateSettlementBatchRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "merge_settlements" => v3c
-            .merge_settlements()
-            .body(body::<t::MergeSettlementsRequest>(
-                json!({"settlementIds": ["s-1", "s-2"]}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "create_bulk_payment_batches" => {
-            let b = json!({"batchName": "payroll", "walletSelections": [{"walletId": WALLET, "currency": "KES"}],
-                "recipients": [{"recipientName": "Jane", "recipientPhone": "+254700000001", "amount": 500, "currency": "KES", "network": "MPESA", "recipientEmail": "jane@example.com", "reference": "PAY-1"}]});
-            v3c.create_bulk_payment_batches()
-                .body(body::<t::CreateBulkPaymentRequest>(b))
-                .call()
-                .await
-                .map(drop)
-        }
-        "process_bulk_payment_batch" => v3c
-            .process_bulk_payment_batch()
-            .batch_id("b-1")
-            .call()
-            .await
-            .map(drop),
-        "process_refund" => mc
-            .process_refund()
-            .body(body::<m::ProcessRefundRequest>(
-                json!({"original_transaction_id": "8a4c2e1f-6b3d-4f7a-9e5c-1d2b3a4c5e6f",
-                "refund_amount": 5000, "currency_code": "NGN", "reason": "returned"}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "initiate_withdrawal" => mc
-            .initiate_withdrawal()
-            .body(body::<m::InitiateWithdrawalRequest>(
-                json!({"amount": 50000, "currency_code": "NGN"}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        "initiate_payout" => mc
-            .initiate_payout()
-            .body(body::<m::InitiatePayoutRequest>(
-                json!({"amount": 50000, "currency_code": "NGN"}),
-            ))
-            .call()
-            .await
-            .map(drop),
-        other => panic!("no call written for money-moving operation {other}: add one here"),
-    }
+    };
+    got.unwrap_or_else(|fixture| panic!("{id}: {fixture}")).map(drop)
 }
 
 fn money_ops() -> Vec<&'static kotanipay::meta::OperationMeta> {
