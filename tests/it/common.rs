@@ -196,6 +196,16 @@ pub fn v3_client(base_url: &str, key: &str) -> kotanipay::v3::Client {
         .unwrap()
 }
 
+/// A v3 client for `base_url` with the key `k` that sends every request once (no retries).
+pub fn v3_once(base_url: &str) -> kotanipay::v3::Client {
+    kotanipay::v3::Client::builder()
+        .base_url(base_url)
+        .api_key("k")
+        .retry(kotanipay::RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
 /// A JWT whose payload is `{"exp": exp}` (unsigned for our purposes: the client cannot verify).
 pub fn jwt(exp: i64, salt: &str) -> String {
     use base64::Engine;

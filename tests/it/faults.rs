@@ -110,12 +110,7 @@ async fn retries_stop_at_the_attempt_limit() {
 #[tokio::test]
 async fn retries_can_be_switched_off() {
     let server = common::start(|_, _| json(503, r#"{"success":false,"message":"down","data":{}}"#)).await;
-    let c = v3::Client::builder()
-        .base_url(&server.base_url)
-        .api_key("k")
-        .retry(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let c = common::v3_once(&server.base_url);
     c.get_integrator().data().await.unwrap_err();
     assert_eq!(server.count(), 1);
 }
@@ -156,12 +151,7 @@ async fn nothing_listening_is_a_connection_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let c = v3::Client::builder()
-        .base_url(format!("http://{addr}"))
-        .api_key("k")
-        .retry(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let c = common::v3_once(&format!("http://{addr}"));
     let err = c.get_integrator().data().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Connection);
     assert!(
@@ -194,12 +184,7 @@ async fn a_server_slower_than_the_timeout_is_a_timeout() {
 async fn truncated_json_is_an_error_not_a_panic() {
     let body = &INTEGRATOR.as_bytes()[..40];
     let server = common::start(move |_, _| Reply::Truncated(200, INTEGRATOR.len(), body.to_vec())).await;
-    let c = v3::Client::builder()
-        .base_url(&server.base_url)
-        .api_key("k")
-        .retry(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let c = common::v3_once(&server.base_url);
     let err = c.get_integrator().data().await.unwrap_err();
     // The body broke off after the headers: the connection's failure, never a decode error.
     assert_eq!(err.kind(), ErrorKind::Connection, "{err:?}");
@@ -286,12 +271,7 @@ async fn a_10_mb_body_is_handled() {
     // A 10 MB error body is kept, truncated, and the error stays small.
     let junk = "x".repeat(10 * 1024 * 1024);
     let server = common::start(move |_, _| json(500, &junk)).await;
-    let c = v3::Client::builder()
-        .base_url(&server.base_url)
-        .api_key("k")
-        .retry(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let c = common::v3_once(&server.base_url);
     let err = c.get_integrator().data().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(err.body().unwrap().len(), 64 * 1024);
