@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{Reply, json};
 use kotanipay::prelude::*;
-use kotanipay::{ErrorKind, RetryPolicy, v3};
+use kotanipay::{ErrorKind, v3};
 
 use crate::common::fast_retry;
 
