@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: builds the measuring binary (`bench/`, package `kotanipay-bench`) in
 //! release mode, runs it, prints a table and writes `target/bench/report.json`.
 //! `cargo xtask bench build`: the build cost of the library, measured on a copy of the
-//! repository (the real specs are never touched).
+//! repository (the real specs are never touched): rebuilds of the crate, clean builds of three
+//! small consumer crates (with and without the SDK), `cargo test --workspace` on a fresh clone.
 //!
 //! The report's shape is documented in `xtask/README.md` (section Bench).
 
@@ -41,12 +42,35 @@ pub struct BenchArgs {
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Build cost: clean build of the library, and rebuild after a spec edit, on a copy of the
-    /// repository with its own target directory.
+    /// repository with its own target directory; clean builds of three small consumer crates;
+    /// `cargo test --workspace` on a fresh clone.
     Build {
-        /// Which cargo profiles to measure (default: dev and release; dev only with --quick).
+        /// Which cargo profiles to measure in the rebuild part (default: dev and release; dev
+        /// only with --quick).
         #[arg(long, value_enum)]
         profile: Vec<Profile>,
+
+        /// Only these parts (repeatable or comma-separated; default: all). The report keeps
+        /// what earlier runs measured of the other parts.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "PART")]
+        only: Vec<BuildPart>,
     },
+}
+
+/// The parts of `bench build`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BuildPart {
+    /// `cargo build -p kotanipay`: clean, no-op, crate only, after a spec edit.
+    Rebuild,
+    /// Clean dev builds of three consumer crates (SDK default features, SDK merchant only,
+    /// reqwest+serde+tokio without the SDK).
+    Consumers,
+    /// `cargo test --workspace` on a fresh clone of the committed HEAD.
+    Test,
+}
+
+impl BuildPart {
+    const ALL: [BuildPart; 3] = [BuildPart::Rebuild, BuildPart::Consumers, BuildPart::Test];
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,7 +97,7 @@ const MAX_SPEC_REBUILD_S: f64 = 5.0;
 pub fn run(args: BenchArgs, root: &Path) -> ExitCode {
     let result = match args.command {
         None => runtime(root, &args),
-        Some(BenchCommand::Build { profile }) => build_cost(root, args.quick, &profile),
+        Some(BenchCommand::Build { profile, only }) => build_cost(root, args.quick, &profile, &only),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,17 +198,36 @@ fn runtime(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
 
 /// Reads the existing report (if any), replaces one section, recomputes the targets, writes it.
 fn update_report(root: &Path, key: &str, section: Value) -> anyhow::Result<Value> {
+    rewrite_report(root, |report| report[key] = section)
+}
+
+/// Reads the existing report (if any), sets the keys of `section` in its section `key` (the
+/// section's other keys stay), recomputes the targets, writes it.
+fn merge_report(root: &Path, key: &str, section: Value) -> anyhow::Result<Value> {
+    rewrite_report(root, |report| merge_section(report, key, section))
+}
+
+fn rewrite_report(root: &Path, change: impl FnOnce(&mut Value)) -> anyhow::Result<Value> {
     let path = bench_dir(root).join("report.json");
     let mut report = std::fs::read(&path)
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
         .filter(|v| v.get("version") == Some(&json!(1)))
         .unwrap_or_else(|| json!({"version": 1}));
-    report[key] = section;
+    change(&mut report);
     report["targets"] = Value::Array(targets(&report));
     std::fs::create_dir_all(bench_dir(root))?;
     std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
     Ok(report)
+}
+
+/// `report[key]` gets the keys of `section`, one by one: what `section` does not name stays
+/// (e.g. `build.consumers` when only the rebuild part was measured again).
+fn merge_section(report: &mut Value, key: &str, section: Value) {
+    match (report.get_mut(key), section) {
+        (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+        (_, section) => report[key] = section,
+    }
 }
 
 fn f(v: &Value, pointer: &str) -> Option<f64> {
@@ -196,6 +239,11 @@ fn target(name: String, value: Option<f64>, limit: f64, unit: &str) -> Value {
         Some(v) => json!({"name": name, "value": v, "limit": limit, "unit": unit, "met": v <= limit}),
         None => json!({"name": name, "value": null, "limit": limit, "unit": unit, "met": null}),
     }
+}
+
+/// A row without a goal: a figure to watch, not to pass or miss.
+fn info(name: String, value: Option<f64>, unit: &str) -> Value {
+    json!({"name": name, "value": value, "limit": null, "unit": unit, "met": null, "informational": true})
 }
 
 /// The targets of issue #9 against the medians in the report (`met: null`: not measured).
@@ -250,6 +298,40 @@ fn targets(report: &Value) -> Vec<Value> {
                 "s",
             ));
         }
+    }
+    let consumers = report
+        .pointer("/build/consumers/crates")
+        .and_then(Value::as_array);
+    for c in consumers.into_iter().flatten() {
+        out.push(info(
+            format!(
+                "clean build of a consumer crate, {} (dev)",
+                c["dependencies"].as_str().unwrap_or("?")
+            ),
+            f(c, "/clean_build_s"),
+            "s",
+        ));
+    }
+    if let Some(r) = report.pointer("/build/consumers/ratios") {
+        for (key, name) in [
+            ("default_over_raw_build", "default features"),
+            ("merchant_over_raw_build", "merchant only"),
+        ] {
+            if r.get(key).is_some() {
+                out.push(info(
+                    format!("consumer clean build, SDK {name} / reqwest+serde+tokio (dev)"),
+                    f(r, &format!("/{key}")),
+                    "ratio",
+                ));
+            }
+        }
+    }
+    if let Some(t) = report.pointer("/build/fresh_test") {
+        out.push(info(
+            "cargo test --workspace on a fresh clone, wall (compiling all dependencies included)".into(),
+            f(t, "/wall_s"),
+            "s",
+        ));
     }
     out
 }
@@ -405,15 +487,52 @@ fn table(report: &Value) -> String {
         }
     }
     if let Some(b) = report.get("build") {
+        build_table(&mut t, b);
+    }
+    if let Some(ts) = report["targets"].as_array().filter(|a| !a.is_empty()) {
         let _ = writeln!(
             t,
-            "\n4. Build cost (cargo build -p kotanipay, copy of the repository, own target dir; {} cores)",
-            b["machine"]["cores"]
+            "\nTargets (issue #9, medians; info: one run, no goal, a figure to watch)"
         );
-        for p in b["profiles"].as_array().into_iter().flatten() {
+        for x in ts {
+            let verdict = match (x["informational"] == true, x["met"].as_bool()) {
+                (true, _) => "info  ",
+                (false, Some(true)) => "met   ",
+                (false, Some(false)) => "MISSED",
+                (false, None) => "n/a   ",
+            };
+            let value = x["value"].as_f64().map_or("-".into(), |v| format!("{v}"));
+            let limit = match x["limit"].as_f64() {
+                Some(l) => format!(" (limit {l})"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 t,
-                "  {:<7} clean (with dependencies) {:>8.1} s | clean kotanipay only {} s | after a spec edit {} s | no-op {} s",
+                "  [{verdict}] {}: {value} {}{limit}",
+                x["name"].as_str().unwrap_or("?"),
+                x["unit"].as_str().unwrap_or(""),
+            );
+        }
+    }
+    t
+}
+
+/// Section 4 of the table: the parts of `bench build` that the report holds.
+fn build_table(t: &mut String, b: &Value) {
+    let cores = ["/machine", "/consumers/machine", "/fresh_test/machine"]
+        .iter()
+        .find_map(|m| b.pointer(m))
+        .map_or(Value::Null, |m| m["cores"].clone());
+    let _ = writeln!(
+        t,
+        "\n4. Build cost ({cores} cores; every build with its own target dir)"
+    );
+    if let Some(profiles) = b["profiles"].as_array() {
+        let _ = writeln!(t, "  cargo build -p kotanipay, copy of the repository:");
+        for p in profiles {
+            let _ = writeln!(
+                t,
+                "    {:<7} clean (with dependencies) {:>8.1} s | clean kotanipay only {} s | after a spec edit {} s | no-op {} s",
                 p["profile"].as_str().unwrap_or("?"),
                 p["clean_with_deps_s"].as_f64().unwrap_or(f64::NAN),
                 stat(&p["clean_crate_s"], 1),
@@ -422,29 +541,58 @@ fn table(report: &Value) -> String {
             );
             if let Some(units) = p["spec_edit_units"].as_array() {
                 let parts: Vec<String> = units.iter().map(unit_text).collect();
-                let _ = writeln!(t, "          spec-edit rebuild: {}", parts.join(", "));
+                let _ = writeln!(t, "            spec-edit rebuild: {}", parts.join(", "));
             }
         }
     }
-    if let Some(ts) = report["targets"].as_array().filter(|a| !a.is_empty()) {
-        let _ = writeln!(t, "\nTargets (issue #9, medians)");
-        for x in ts {
-            let verdict = match x["met"].as_bool() {
-                Some(true) => "met   ",
-                Some(false) => "MISSED",
-                None => "n/a   ",
-            };
-            let value = x["value"].as_f64().map_or("-".into(), |v| format!("{v}"));
-            let _ = writeln!(
-                t,
-                "  [{verdict}] {}: {value} {} (limit {})",
-                x["name"].as_str().unwrap_or("?"),
-                x["unit"].as_str().unwrap_or(""),
-                x["limit"]
-            );
-        }
+    if let Some(c) = b.get("consumers") {
+        let crates = c["crates"].as_array().map_or(&[][..], Vec::as_slice);
+        let raw = crates.iter().find(|x| x["key"] == "raw");
+        let line = |value: &dyn Fn(&Value) -> Option<String>, key: &str| -> String {
+            let parts: Vec<String> = crates
+                .iter()
+                .map(|x| {
+                    let mut part = format!(
+                        "{} {}",
+                        x["label"].as_str().unwrap_or("?"),
+                        value(x).unwrap_or_else(|| "?".into())
+                    );
+                    if let Some(raw) = raw.filter(|raw| *raw != x)
+                        && let (Some(a), Some(b)) = (x[key].as_f64(), raw[key].as_f64())
+                    {
+                        let _ = write!(part, " ({:.2} x raw)", a / b);
+                    }
+                    part
+                })
+                .collect();
+            parts.join(", ")
+        };
+        let _ = writeln!(
+            t,
+            "  consumer clean builds (dev): {}",
+            line(
+                &|x| x["clean_build_s"].as_f64().map(|s| format!("{s:.1} s")),
+                "clean_build_s"
+            )
+        );
+        let _ = writeln!(
+            t,
+            "  consumer binaries (dev, unstripped): {}",
+            line(
+                &|x| x["binary_bytes"].as_f64().map(|b| format!("{:.1} MB", b / 1e6)),
+                "binary_bytes"
+            )
+        );
     }
-    t
+    if let Some(f) = b.get("fresh_test") {
+        let _ = writeln!(
+            t,
+            "  cargo test --workspace, fresh clone: {} s{} (compiling all dependencies included; commit {})",
+            f["wall_s"].as_f64().map_or("?".into(), |s| format!("{s:.0}")),
+            if f["ok"] == false { ", TESTS FAILED" } else { "" },
+            f["commit"].as_str().unwrap_or("?"),
+        );
+    }
 }
 
 /// `kotanipay 5.9 s (frontend 4.4 s, codegen 1.5 s)`.
@@ -476,7 +624,49 @@ fn unit_text(u: &Value) -> String {
 // ---------------------------------------------------------------------------------------------
 // Build cost.
 
-fn build_cost(root: &Path, quick: bool, profiles: &[Profile]) -> anyhow::Result<()> {
+fn build_cost(root: &Path, quick: bool, profiles: &[Profile], only: &[BuildPart]) -> anyhow::Result<()> {
+    let parts: &[BuildPart] = if only.is_empty() { &BuildPart::ALL } else { only };
+    let wants = |p: BuildPart| parts.contains(&p);
+    let tmp = std::env::temp_dir().join(format!("kotanipay-bench-build-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    std::fs::create_dir_all(&tmp)?;
+    let result = (|| -> anyhow::Result<Value> {
+        let copy = tmp.join("kotanipay");
+        if wants(BuildPart::Rebuild) || wants(BuildPart::Consumers) {
+            eprintln!("bench build: copying the repository to {}", copy.display());
+            copy_tree(root, &copy)?;
+        }
+        let mut report = Value::Null;
+        // Each part is written to the report as soon as it is measured: a later failure does not
+        // lose it.
+        if wants(BuildPart::Rebuild) {
+            let section = rebuild_section(root, &copy, quick, profiles)?;
+            report = merge_report(root, "build", section)?;
+        }
+        if wants(BuildPart::Consumers) {
+            let section = consumers_section(root, &copy)?;
+            report = merge_report(root, "build", json!({ "consumers": section }))?;
+        }
+        if wants(BuildPart::Test) {
+            let section = fresh_test_section(root, &tmp.join("fresh"))?;
+            report = merge_report(root, "build", json!({ "fresh_test": section }))?;
+        }
+        Ok(report)
+    })();
+    let _ = std::fs::remove_dir_all(&tmp);
+    let report = result?;
+    print!("{}", table(&report));
+    eprintln!(
+        "bench build: wrote {}",
+        bench_dir(root).join("report.json").display()
+    );
+    Ok(())
+}
+
+/// The rebuild part: `cargo build -p kotanipay` in the copy. Its keys sit at the top of `build`.
+fn rebuild_section(root: &Path, copy: &Path, quick: bool, profiles: &[Profile]) -> anyhow::Result<Value> {
     let profiles: Vec<Profile> = match (profiles.is_empty(), quick) {
         (false, _) => profiles.to_vec(),
         (true, true) => vec![Profile::Dev],
@@ -484,18 +674,14 @@ fn build_cost(root: &Path, quick: bool, profiles: &[Profile]) -> anyhow::Result<
     };
     let runs = if quick { 1 } else { 3 };
     let machine_before = machine(root);
-    let copy = std::env::temp_dir().join(format!("kotanipay-bench-build-{}", std::process::id()));
-    if copy.exists() {
-        std::fs::remove_dir_all(&copy)?;
-    }
-    eprintln!("bench build: copying the repository to {}", copy.display());
-    copy_tree(root, &copy)?;
+    let spec = copy.join("spec/kotani-v3.yaml");
+    let spec_text = std::fs::read(&spec).context("spec/kotani-v3.yaml of the copy")?;
     let stat_before = proc_stat();
-    let result = measure_builds(&copy, &profiles, runs);
+    let result = measure_builds(copy, &profiles, runs);
     let system_cpu = system_cpu(stat_before, proc_stat());
-    let _ = std::fs::remove_dir_all(&copy);
-    let measured = result?;
-    let section = json!({
+    // The consumers build the copy next: with the spec as it is in the repository.
+    std::fs::write(&spec, spec_text)?;
+    Ok(json!({
         "generated_at": now_utc(),
         "machine": machine_before,
         "load_after": loadavg(),
@@ -504,15 +690,260 @@ fn build_cost(root: &Path, quick: bool, profiles: &[Profile]) -> anyhow::Result<
         "runs": runs,
         "command": "cargo build -p kotanipay [--release], CARGO_TARGET_DIR inside a copy of the repository",
         "spec_edit": "the `summary` of get_integrator in spec/kotani-v3.yaml (of the copy) changed, a different text each run",
-        "profiles": measured,
-    });
-    let report = update_report(root, "build", section)?;
-    print!("{}", table(&report));
+        "profiles": result?,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumer crates: what a user of the SDK pays to build it, against the same call with reqwest,
+// serde and tokio alone.
+
+struct Consumer {
+    /// The key in the report (`default`, `merchant`, `raw`).
+    key: &'static str,
+    /// The table's name for it.
+    label: &'static str,
+    /// What it depends on, in words.
+    dependencies: &'static str,
+    /// The `[dependencies]` lines; `{sdk}` is replaced by the path of the SDK (the copy).
+    deps: &'static str,
+    main: &'static str,
+}
+
+const TOKIO_DEP: &str = r#"tokio = { version = "1", features = ["macros", "rt-multi-thread"] }"#;
+
+const CONSUMERS: [Consumer; 3] = [
+    Consumer {
+        key: "default",
+        label: "default",
+        dependencies: "kotanipay (default features: v3, merchant, webhook, rustls) + tokio",
+        deps: r#"kotanipay = { path = "{sdk}" }"#,
+        main: r#"use kotanipay::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    let client = kotanipay::merchant::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .api_key("k")
+        .build()
+        .expect("merchant client");
+    match client.get_all_wallets().call().await {
+        Ok(_) => println!("get_all_wallets: ok"),
+        Err(e) => println!("get_all_wallets failed: {e}"),
+    }
+    let v3 = kotanipay::v3::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .api_key("k")
+        .build()
+        .expect("v3 client");
+    println!("v3 client for {}", v3.baseurl());
+}
+"#,
+    },
+    Consumer {
+        key: "merchant",
+        label: "merchant only",
+        dependencies: "kotanipay (merchant, rustls) + tokio",
+        deps: r#"kotanipay = { path = "{sdk}", default-features = false, features = ["merchant", "rustls"] }"#,
+        main: r#"use kotanipay::prelude::*;
+
+#[tokio::main]
+async fn main() {
+    let client = kotanipay::merchant::Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .api_key("k")
+        .build()
+        .expect("merchant client");
+    match client.get_all_wallets().call().await {
+        Ok(_) => println!("get_all_wallets: ok"),
+        Err(e) => println!("get_all_wallets failed: {e}"),
+    }
+}
+"#,
+    },
+    Consumer {
+        key: "raw",
+        label: "reqwest+serde+tokio",
+        dependencies: "reqwest (json, rustls) + serde + serde_json + tokio, no SDK",
+        deps: r#"reqwest = { version = "0.13", default-features = false, features = ["json", "rustls"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1""#,
+        main: r#"use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Wallets {
+    data: Vec<serde_json::Value>,
+}
+
+async fn get_all_wallets(http: &reqwest::Client) -> Result<Wallets, reqwest::Error> {
+    http.get("http://127.0.0.1:9/api/v1/merchants/wallet")
+        .header("x-api-key", "k")
+        .send()
+        .await?
+        .error_for_status()?
+        .json::<Wallets>()
+        .await
+}
+
+#[tokio::main]
+async fn main() {
+    let http = reqwest::Client::new();
+    match get_all_wallets(&http).await {
+        Ok(w) => println!("get_all_wallets: ok, {} wallets", w.data.len()),
+        Err(e) => println!("get_all_wallets failed: {e}"),
+    }
+}
+"#,
+    },
+];
+
+impl Consumer {
+    fn name(&self) -> String {
+        format!("consumer-{}", self.key)
+    }
+
+    /// Its own `[workspace]`: not a member of the copied workspace it sits in.
+    fn manifest(&self, sdk: &str) -> String {
+        format!(
+            "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             # Its own workspace: not a member of the repository's.\n[workspace]\n\n\
+             [dependencies]\n{}\n{TOKIO_DEP}\n",
+            self.name(),
+            self.deps.replace("{sdk}", sdk),
+        )
+    }
+}
+
+/// Writes the consumer crates under `<copy>/bench-consumers/`, each with the repository's
+/// `Cargo.lock` (the versions the repository uses; cargo drops what a crate does not use).
+fn write_consumers(copy: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let lock = std::fs::read(copy.join("Cargo.lock")).context("Cargo.lock of the copy")?;
+    let mut dirs = Vec::new();
+    for c in &CONSUMERS {
+        let dir = copy.join("bench-consumers").join(c.name());
+        std::fs::create_dir_all(dir.join("src"))?;
+        // Two levels up: the copy, as a relative path (no quoting of the temporary path).
+        std::fs::write(dir.join("Cargo.toml"), c.manifest("../.."))?;
+        std::fs::write(dir.join("src/main.rs"), c.main)?;
+        std::fs::write(dir.join("Cargo.lock"), &lock)?;
+        dirs.push(dir);
+    }
+    Ok(dirs)
+}
+
+fn consumers_section(root: &Path, copy: &Path) -> anyhow::Result<Value> {
+    let machine_before = machine(root);
+    let dirs = write_consumers(copy)?;
+    let stat_before = proc_stat();
+    let mut crates = Vec::new();
+    for (c, dir) in CONSUMERS.iter().zip(&dirs) {
+        eprintln!("bench build [consumers]: clean build of {} (dev)", c.name());
+        let (s, offline) = timed_cargo_offline_first(dir, &["build"])?;
+        let binary = dir
+            .join("target/debug")
+            .join(format!("{}{}", c.name(), std::env::consts::EXE_SUFFIX));
+        let bytes = std::fs::metadata(&binary)
+            .with_context(|| format!("no binary at {}", binary.display()))?
+            .len();
+        eprintln!("bench build [consumers]:   {s:.1} s, binary {bytes} B");
+        crates.push(json!({
+            "key": c.key,
+            "name": c.name(),
+            "label": c.label,
+            "dependencies": c.dependencies,
+            "clean_build_s": s,
+            "binary_bytes": bytes,
+            "offline": offline,
+        }));
+    }
+    let system_cpu = system_cpu(stat_before, proc_stat());
+    Ok(json!({
+        "generated_at": now_utc(),
+        "machine": machine_before,
+        "load_after": loadavg(),
+        "system_cpu": system_cpu,
+        "command": "cargo build (dev profile, one run each) of a new binary crate with its own [workspace], the repository's Cargo.lock and its own CARGO_TARGET_DIR; --offline unless that failed",
+        "ratios": consumer_ratios(&crates),
+        "crates": crates,
+    }))
+}
+
+/// Build time and binary size of the SDK consumers over the consumer without the SDK.
+fn consumer_ratios(crates: &[Value]) -> Value {
+    let by_key = |k: &str| crates.iter().find(|c| c["key"] == k);
+    let mut out = serde_json::Map::new();
+    let Some(raw) = by_key("raw") else {
+        return Value::Object(out);
+    };
+    for sdk in ["default", "merchant"] {
+        let Some(c) = by_key(sdk) else { continue };
+        for (field, suffix) in [("clean_build_s", "build"), ("binary_bytes", "bytes")] {
+            if let (Some(a), Some(b)) = (c[field].as_f64(), raw[field].as_f64())
+                && b > 0.0
+            {
+                out.insert(format!("{sdk}_over_raw_{suffix}"), json!(round3(a / b)));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// `cargo test --workspace` on a fresh clone.
+
+fn fresh_test_section(root: &Path, clone: &Path) -> anyhow::Result<Value> {
+    let machine_before = machine(root);
     eprintln!(
-        "bench build: wrote {}",
-        bench_dir(root).join("report.json").display()
+        "bench build [test]: git clone {} {}",
+        root.display(),
+        clone.display()
     );
-    Ok(())
+    let status = Command::new("git")
+        .arg("clone")
+        .arg("--quiet")
+        .arg(root)
+        .arg(clone)
+        .status()
+        .context("cannot run git")?;
+    if !status.success() {
+        bail!("git clone of {} failed", root.display());
+    }
+    let commit = first_line("git", &["rev-parse", "--short", "HEAD"], clone);
+    eprintln!("bench build [test]: cargo test --workspace --quiet (dependencies included)");
+    let stat_before = proc_stat();
+    let args = ["test", "--workspace", "--quiet"];
+    let mut offline = true;
+    let mut run = run_cargo(clone, &with_offline(&args))?;
+    if let Err(e) = &run
+        && e.offline
+    {
+        eprintln!("bench build [test]: --offline failed, again online");
+        let _ = std::fs::remove_dir_all(clone.join("target"));
+        offline = false;
+        run = run_cargo(clone, &args)?;
+    }
+    let system_cpu = system_cpu(stat_before, proc_stat());
+    let (wall, error) = match run {
+        Ok(s) => (s, None),
+        Err(e) => (e.s, Some(e.tail)),
+    };
+    eprintln!(
+        "bench build [test]:   {wall:.0} s{}",
+        if error.is_some() { ", FAILED" } else { "" }
+    );
+    Ok(json!({
+        "generated_at": now_utc(),
+        "machine": machine_before,
+        "load_after": loadavg(),
+        "system_cpu": system_cpu,
+        "command": "git clone <repository> <tmp>; cargo test --workspace --quiet with CARGO_TARGET_DIR=<tmp>/target; --offline unless that failed",
+        "includes": "compiling every dependency and the workspace (dev profile) before running the tests",
+        "commit": commit,
+        "wall_s": wall,
+        "ok": error.is_none(),
+        "offline": offline,
+        "error": error,
+    }))
 }
 
 /// Copies the repository, leaving out build output and version-control data.
@@ -535,7 +966,18 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn timed_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<f64> {
+/// A cargo command that ran and failed.
+struct CargoFailure {
+    /// Wall seconds until it failed.
+    s: f64,
+    /// The last lines of its stderr.
+    tail: String,
+    /// Whether its stderr speaks of offline mode (a dependency missing from the local cache).
+    offline: bool,
+}
+
+/// Runs cargo in `dir` with `CARGO_TARGET_DIR=<dir>/target`: wall seconds, or the failure.
+fn run_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<Result<f64, CargoFailure>> {
     let t0 = Instant::now();
     let out = Command::new(cargo())
         .args(args)
@@ -546,17 +988,57 @@ fn timed_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<f64> {
         .stderr(Stdio::piped())
         .output()
         .context("cannot run cargo")?;
-    let s = t0.elapsed().as_secs_f64();
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<&str> = err.lines().rev().take(15).collect();
-        bail!(
-            "`cargo {}` failed in the copy:\n{}",
-            args.join(" "),
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
+    let s = round3(t0.elapsed().as_secs_f64());
+    if out.status.success() {
+        return Ok(Ok(s));
     }
-    Ok(round3(s))
+    let err = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = err.lines().rev().take(15).collect();
+    Ok(Err(CargoFailure {
+        s,
+        tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        offline: err.contains("offline"),
+    }))
+}
+
+fn timed_cargo(dir: &Path, args: &[&str]) -> anyhow::Result<f64> {
+    match run_cargo(dir, args)? {
+        Ok(s) => Ok(s),
+        Err(e) => bail!(
+            "`cargo {}` failed in {}:\n{}",
+            args.join(" "),
+            dir.display(),
+            e.tail
+        ),
+    }
+}
+
+fn with_offline<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    v.push("--offline");
+    v
+}
+
+/// `cargo <args> --offline`; if that fails for want of something not in the local cache, the
+/// target dir is removed and the command runs again online. Wall seconds and whether offline.
+fn timed_cargo_offline_first(dir: &Path, args: &[&str]) -> anyhow::Result<(f64, bool)> {
+    match run_cargo(dir, &with_offline(args))? {
+        Ok(s) => Ok((s, true)),
+        Err(e) if e.offline => {
+            eprintln!(
+                "bench build: `cargo {} --offline` failed, again online",
+                args.join(" ")
+            );
+            let _ = std::fs::remove_dir_all(dir.join("target"));
+            Ok((timed_cargo(dir, args)?, false))
+        }
+        Err(e) => bail!(
+            "`cargo {} --offline` failed in {}:\n{}",
+            args.join(" "),
+            dir.display(),
+            e.tail
+        ),
+    }
 }
 
 fn stat_json(mut runs: Vec<f64>) -> Value {
@@ -825,6 +1307,215 @@ mod tests {
         assert_eq!(met, vec![Some(true), Some(false), Some(true), None, Some(false)]);
         let text = table(&json!({"runtime": report["runtime"], "targets": t}));
         assert!(text.contains("MISSED"), "{text}");
+    }
+
+    #[test]
+    fn the_spec_edit_goal_is_five_seconds() {
+        let report = json!({"build": {"profiles": [
+            {"profile": "dev", "spec_edit_rebuild_s": {"median": 4.9}},
+            {"profile": "release", "spec_edit_rebuild_s": {"median": 40.0}},
+        ]}});
+        let t = targets(&report);
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(t[0]["limit"], json!(5.0));
+        assert_eq!(t[0]["met"], json!(true));
+    }
+
+    #[test]
+    fn merging_keeps_what_was_measured_before() {
+        let mut report = json!({"version": 1, "runtime": {"quick": true}, "build": {
+            "generated_at": "then", "profiles": [{"profile": "dev"}],
+            "consumers": {"crates": []}, "fresh_test": {"wall_s": 400.0},
+        }});
+        merge_section(&mut report, "build", json!({"fresh_test": {"wall_s": 390.0}}));
+        assert_eq!(report["build"]["fresh_test"], json!({"wall_s": 390.0}));
+        assert_eq!(report["build"]["profiles"], json!([{"profile": "dev"}]));
+        assert_eq!(report["build"]["consumers"], json!({"crates": []}));
+        assert_eq!(report["build"]["generated_at"], "then");
+        // The rebuild part: its own keys replaced, the other parts kept.
+        merge_section(
+            &mut report,
+            "build",
+            json!({"generated_at": "now", "profiles": [{"profile": "release"}]}),
+        );
+        assert_eq!(report["build"]["generated_at"], "now");
+        assert_eq!(report["build"]["profiles"], json!([{"profile": "release"}]));
+        assert_eq!(report["build"]["fresh_test"], json!({"wall_s": 390.0}));
+        assert_eq!(report["runtime"], json!({"quick": true}));
+        // No section yet, or not an object: set as given.
+        let mut empty = json!({"version": 1});
+        merge_section(&mut empty, "build", json!({"consumers": {"x": 1}}));
+        assert_eq!(empty, json!({"version": 1, "build": {"consumers": {"x": 1}}}));
+        let mut odd = json!({"build": 3});
+        merge_section(&mut odd, "build", json!({"a": 1}));
+        assert_eq!(odd, json!({"build": {"a": 1}}));
+    }
+
+    fn consumers_report() -> Value {
+        let crates = vec![
+            json!({"key": "default", "label": "default", "dependencies": "kotanipay (default) + tokio",
+                   "clean_build_s": 95.1, "binary_bytes": 80_000_000}),
+            json!({"key": "merchant", "label": "merchant only", "dependencies": "kotanipay (merchant) + tokio",
+                   "clean_build_s": 80.2, "binary_bytes": 64_000_000}),
+            json!({"key": "raw", "label": "reqwest+serde+tokio", "dependencies": "reqwest + serde + tokio",
+                   "clean_build_s": 78.5, "binary_bytes": 50_000_000}),
+        ];
+        json!({"version": 1, "build": {
+            "consumers": {"machine": {"cores": 2}, "ratios": consumer_ratios(&crates), "crates": crates},
+            "fresh_test": {"machine": {"cores": 2}, "wall_s": 412.4, "ok": true, "commit": "abc1234"},
+        }})
+    }
+
+    #[test]
+    fn consumer_ratios_over_the_raw_crate() {
+        let report = consumers_report();
+        assert_eq!(
+            report["build"]["consumers"]["ratios"],
+            json!({
+                "default_over_raw_build": 1.211, "default_over_raw_bytes": 1.6,
+                "merchant_over_raw_build": 1.022, "merchant_over_raw_bytes": 1.28,
+            })
+        );
+        assert_eq!(consumer_ratios(&[json!({"key": "default"})]), json!({}));
+    }
+
+    #[test]
+    fn table_and_targets_of_consumers_and_the_fresh_clone_test() {
+        let mut report = consumers_report();
+        report["targets"] = Value::Array(targets(&report));
+        let t = report["targets"].as_array().unwrap();
+        assert_eq!(t.len(), 6, "{t:?}");
+        assert!(t.iter().all(|x| x["informational"] == true && x["met"].is_null()));
+        assert_eq!(t[0]["value"], json!(95.1));
+        assert_eq!(t[3]["value"], json!(1.211));
+        assert_eq!(t[5]["value"], json!(412.4));
+        let text = table(&report);
+        assert!(text.contains("\n4. Build cost (2 cores;"), "{text}");
+        assert!(
+            text.contains(
+                "  consumer clean builds (dev): default 95.1 s (1.21 x raw), \
+                 merchant only 80.2 s (1.02 x raw), reqwest+serde+tokio 78.5 s\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  consumer binaries (dev, unstripped): default 80.0 MB (1.60 x raw), \
+                 merchant only 64.0 MB (1.28 x raw), reqwest+serde+tokio 50.0 MB\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  cargo test --workspace, fresh clone: 412 s (compiling all dependencies included; commit abc1234)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  [info  ] cargo test --workspace on a fresh clone, wall (compiling all dependencies included): 412.4 s\n"),
+            "{text}"
+        );
+        assert!(!text.contains("limit"), "{text}");
+        assert!(!text.contains("cargo build -p kotanipay"), "{text}");
+        report["build"]["fresh_test"]["ok"] = json!(false);
+        assert!(table(&report).contains("fresh clone: 412 s, TESTS FAILED ("));
+    }
+
+    #[test]
+    fn consumer_crates_written() {
+        let dir = std::env::temp_dir().join(format!("kotanipay-bench-consumers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("Cargo.lock"), "# lock\n").unwrap();
+        let dirs = write_consumers(&dir).unwrap();
+        let read = |d: &Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+        let files: Vec<(String, String, String)> = dirs
+            .iter()
+            .map(|d| {
+                (
+                    read(d, "Cargo.toml"),
+                    read(d, "src/main.rs"),
+                    read(d, "Cargo.lock"),
+                )
+            })
+            .collect();
+        let names: Vec<String> = dirs
+            .iter()
+            .map(|d| d.strip_prefix(&dir).unwrap().display().to_string())
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            names,
+            [
+                "bench-consumers/consumer-default",
+                "bench-consumers/consumer-merchant",
+                "bench-consumers/consumer-raw"
+            ]
+        );
+        let tokio = "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n";
+        for (name, (manifest, main, lock)) in ["default", "merchant", "raw"].iter().zip(&files) {
+            assert!(
+                manifest.starts_with(&format!("[package]\nname = \"consumer-{name}\"\n")),
+                "{manifest}"
+            );
+            assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+            assert!(manifest.ends_with(tokio), "{manifest}");
+            assert_eq!(lock, "# lock\n");
+            assert!(
+                main.contains("#[tokio::main]") && main.contains("get_all_wallets"),
+                "{main}"
+            );
+        }
+        let (default, merchant, raw) = (&files[0], &files[1], &files[2]);
+        assert!(
+            default.0.contains("\nkotanipay = { path = \"../..\" }\n"),
+            "{}",
+            default.0
+        );
+        assert!(default.1.contains("kotanipay::v3::Client::builder()"));
+        assert!(
+            merchant.0.contains(
+                "\nkotanipay = { path = \"../..\", default-features = false, features = [\"merchant\", \"rustls\"] }\n"
+            ),
+            "{}",
+            merchant.0
+        );
+        assert!(!merchant.1.contains("v3"));
+        assert!(!raw.0.contains("kotanipay"), "{}", raw.0);
+        assert!(raw.0.contains(
+            "\nreqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }\n"
+        ));
+        assert!(
+            raw.0
+                .contains("\nserde = { version = \"1\", features = [\"derive\"] }\nserde_json = \"1\"\n")
+        );
+        assert!(
+            raw.1.contains("\"http://127.0.0.1:9/api/v1/merchants/wallet\"")
+                && raw.1.contains("\"x-api-key\"")
+        );
+    }
+
+    #[test]
+    fn build_parts_on_the_command_line() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            bench: BenchArgs,
+        }
+        let parts = |args: &[&str]| match Cli::try_parse_from(args).unwrap().bench.command {
+            Some(BenchCommand::Build { only, .. }) => only,
+            None => panic!("no build command"),
+        };
+        assert_eq!(parts(&["x", "build"]), []);
+        assert_eq!(
+            parts(&["x", "build", "--only", "consumers,test"]),
+            [BuildPart::Consumers, BuildPart::Test]
+        );
+        assert_eq!(
+            parts(&["x", "--quick", "build", "--only", "rebuild", "--only", "test"]),
+            [BuildPart::Rebuild, BuildPart::Test]
+        );
+        assert!(Cli::try_parse_from(["x", "build", "--only", "http"]).is_err());
     }
 
     #[test]
