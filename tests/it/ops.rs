@@ -179,6 +179,9 @@ pub struct ErrorExpect {
     /// Texts the message must contain.
     #[serde(default)]
     pub message: Vec<String>,
+    /// The whole message, exactly.
+    #[serde(default)]
+    pub message_is: Option<String>,
     /// The validation errors, as `location: message`, in order.
     #[serde(default)]
     pub validation: Option<Vec<String>>,
@@ -418,6 +421,11 @@ pub fn check_result(expect: &Expect, got: &Result<dispatch::Outcome, kotanipay::
                 if !e.message().contains(m.as_str()) {
                     out.push(format!("message {:?} lacks {m:?}", e.message()));
                 }
+            }
+            if let Some(m) = &want.message_is
+                && e.message() != m
+            {
+                out.push(format!("message {:?} (want exactly {m:?})", e.message()));
             }
             if let Some(v) = &want.validation {
                 let got: Vec<String> = e
