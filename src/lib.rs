@@ -20,12 +20,12 @@ pub mod jsjson;
 #[cfg(feature = "merchant")]
 pub mod merchant;
 pub mod meta;
-#[cfg(feature = "mock")]
-pub mod mock;
 pub mod money;
 pub mod pagination;
 mod redact;
 pub mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod secret;
 mod time;
 #[cfg(feature = "v3")]

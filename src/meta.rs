@@ -105,6 +105,10 @@ pub fn try_decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), Dec
 /// operation documents no body for that status).
 pub type DecodeFn = fn(&str, u16, &[u8]) -> Option<Result<(), DecodeFailure>>;
 
+/// A family's request-body decoder: operationId, body → the decode result (`None` when the
+/// operation takes no body).
+pub type DecodeRequestFn = fn(&str, &[u8]) -> Option<Result<(), DecodeFailure>>;
+
 /// What the runtime needs of an API family, provided by the family's module (its generated
 /// tables and decoder, its credential header): the runtime itself names no family.
 pub struct FamilyInfo {
@@ -116,6 +120,8 @@ pub struct FamilyInfo {
     pub by_id: &'static [(&'static str, usize)],
     /// Decodes a body into the generated type an operation documents for a status.
     pub decode: DecodeFn,
+    /// Decodes a request body into the type the operation's builder takes (its request schema).
+    pub decode_request: DecodeRequestFn,
     /// The header that carries the credential (`authorization`, `x-api-key`).
     pub credential_header: &'static str,
     /// What goes before the secret in that header (`Bearer `, or nothing).
@@ -150,6 +156,7 @@ impl FamilyInfo {
             operations: &[],
             by_id: &[],
             decode: |_, _, _| None,
+            decode_request: |_, _| None,
             credential_header: "",
             credential_prefix: "",
             signs_requests: false,
@@ -168,6 +175,13 @@ pub fn decode(
     body: &[u8],
 ) -> Option<Result<(), DecodeFailure>> {
     (family.info().decode)(operation_id, status, body)
+}
+
+/// Decodes a request body of `operation_id` in `family` into the type its builder takes, as a
+/// server would check it against the spec's request schema. `None` when the operation is
+/// unknown or takes no body.
+pub fn decode_request(family: Family, operation_id: &str, body: &[u8]) -> Option<Result<(), DecodeFailure>> {
+    (family.info().decode_request)(operation_id, body)
 }
 
 /// Every operation of every family built in.

@@ -302,9 +302,12 @@ async fn every_request_carries_the_user_agent() {
 }
 
 #[tokio::test]
-async fn the_mock_serves_every_operation_and_can_be_overridden() {
+async fn the_sandbox_in_examples_mode_serves_every_operation_and_can_be_overridden() {
     use kotanipay::meta::Family;
-    let mock = kotanipay::mock::MockApi::start().await;
+    let mock = kotanipay::sandbox::Sandbox::builder()
+        .examples_only(true)
+        .start()
+        .await;
     let v3c = mock.v3_client().unwrap();
     let me = v3c.get_integrator().data().await.unwrap();
     assert_eq!(me.organization, "A&B Company");

@@ -12,4 +12,8 @@ mod money;
 mod ops;
 mod pagination;
 mod real_traffic;
+mod sandbox;
+mod sandbox_merchant;
+mod sandbox_v3_account;
+mod sandbox_v3_money;
 mod webhooks;

@@ -1033,7 +1033,10 @@ async fn direct_callback_confirmed_by_reference() {
 #[tokio::test]
 async fn direct_callback_confirm_calls_the_products_status_operation() {
     use kotanipay::meta::Family;
-    let mock = kotanipay::mock::MockApi::start().await;
+    let mock = kotanipay::sandbox::Sandbox::builder()
+        .examples_only(true)
+        .start()
+        .await;
     let client = mock.v3_client().unwrap();
     let cases: [(&[u8], &str); 3] = [
         (

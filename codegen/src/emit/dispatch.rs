@@ -98,6 +98,36 @@ fn public_type(ty: &syn::Type, module: &syn::Ident) -> TokenStream {
     text.parse().expect("a type that was parsed re-parses")
 }
 
+/// `decode_request(operation_id, body)`: decodes a request body into the type the operation's
+/// builder takes (the spec's request schema), for the sandbox's request validation. `None` when
+/// the operation is unknown or takes no body.
+pub fn request_decode_tokens(file: &syn::File, ops: &[Op<'_>]) -> TokenStream {
+    let setters = builder_setters(file);
+    let arms = ops.iter().filter_map(|op| {
+        let ty = setters.get(&super::sanitize(op.id))?.get("body")?;
+        let text = quote!(#ty)
+            .to_string()
+            .replace(' ', "")
+            .replace("types::builder::", "types::");
+        let ty: TokenStream = text.parse().ok()?;
+        let id = op.id;
+        Some(quote! { #id => Some(crate::meta::try_decode::<#ty>(body)), })
+    });
+    quote! {
+        /// Decodes a request body of `operation_id` into the type its builder takes: `None`
+        /// when the operation is unknown or takes no body.
+        pub fn decode_request(
+            operation_id: &str,
+            body: &[u8],
+        ) -> Option<::std::result::Result<(), crate::meta::DecodeFailure>> {
+            match operation_id {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}
+
 /// The dispatcher of `family`: `dispatch(client, operation_id, params, body)`.
 ///
 /// `params` holds path, query and header parameters by their spec names; `body` is the request

@@ -351,6 +351,7 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
             operations: OPERATIONS,
             by_id: OPERATIONS_BY_ID,
             decode,
+            decode_request,
             credential_header: #header,
             credential_prefix: #prefix,
             signs_requests: #signed,

@@ -187,6 +187,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> 
     let mut file: syn::File =
         syn::parse2(quote!(#tokens)).map_err(|e| whole(format!("generated code does not parse: {e}")))?;
     let dispatch = dispatch::dispatch_tokens(&file, &ops, family)?;
+    let decode_request = dispatch::request_decode_tokens(&file, &ops);
     let keep = builders::kept(&file, &request_side);
     // Re-export the open enums from `types`, where users look for every schema type.
     for item in file.items.iter_mut() {
@@ -209,6 +210,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> 
         #glue
         #table
         #decode
+        #decode_request
         #pagination
     })
     .map_err(|e| whole(format!("generated glue does not parse: {e}")))?;

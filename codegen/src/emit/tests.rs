@@ -292,7 +292,7 @@ fn operation_table() {
         "pagination:Some(crate::meta::Pagination{style:crate::meta::PageStyle::LimitOffset,items:\"/data\",total_pages:Some(\"/meta/pages\"),})",
         "example:Some(\"{\\\"data\\\":{\\\"amount\\\":2,\\\"id\\\":\\\"t1\\\"}}\")",
         "pub(crate)staticOPERATIONS_BY_ID:&[(&str,usize)]=&[(\"create_thing\",2usize),(\"get_health\",0usize),(\"get_thing\",3usize),(\"list_things\",1usize)];",
-        "pub(crate)staticINFO:crate::meta::FamilyInfo=crate::meta::FamilyInfo{family:crate::meta::Family::V3,operations:OPERATIONS,by_id:OPERATIONS_BY_ID,decode,credential_header:\"authorization\",credential_prefix:\"Bearer\",signs_requests:true,refresh:SESSION_REFRESH,};",
+        "pub(crate)staticINFO:crate::meta::FamilyInfo=crate::meta::FamilyInfo{family:crate::meta::Family::V3,operations:OPERATIONS,by_id:OPERATIONS_BY_ID,decode,decode_request,credential_header:\"authorization\",credential_prefix:\"Bearer\",signs_requests:true,refresh:SESSION_REFRESH,};",
     ] {
         assert!(text.contains(want), "{want} not in {text}");
     }

@@ -1,0 +1,1 @@
+//! Sandbox lifecycles: sandbox_merchant.
