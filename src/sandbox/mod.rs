@@ -426,6 +426,17 @@ impl Sandbox {
         self.shared.world().config.merchant_api_key.clone()
     }
 
+    /// The v3 integrator's webhook secret, as the builder or `update_integrator_webhook` set
+    /// it: deliveries are signed with it (bare callbacks when there is none).
+    pub fn v3_webhook_secret(&self) -> Option<String> {
+        self.shared.world().v3.integrator.webhook_secret.clone()
+    }
+
+    /// The v3 integrator's webhook URL, if one is set.
+    pub fn v3_webhook_url(&self) -> Option<String> {
+        self.shared.world().v3.integrator.webhook_url.clone()
+    }
+
     /// A v3 client with the issued API key.
     #[cfg(feature = "v3")]
     pub fn v3_client(&self) -> Result<crate::v3::Client, crate::Error> {
