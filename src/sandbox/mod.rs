@@ -304,6 +304,35 @@ impl Shared {
         self.run_until(now).await;
     }
 
+    /// Moves the clock forward by `by`, running what falls due.
+    pub(crate) async fn advance(&self, by: Duration) {
+        let by_ms = by.as_millis().min(i64::MAX as u128) as i64;
+        self.skew_ms.fetch_add(by_ms, Ordering::Relaxed);
+        let until = self.world().now_ms().saturating_add(by_ms);
+        self.run_until(until).await;
+    }
+
+    /// Sends delivery `id` again now, as a new delivery; its id.
+    pub(crate) async fn replay(&self, id: usize) -> Option<usize> {
+        let new = {
+            let mut w = self.world();
+            let d = w.deliveries.get(id)?.clone();
+            w.deliver(
+                deliver::Outgoing {
+                    family: d.family,
+                    url: d.url,
+                    event: d.event,
+                    reference: d.reference,
+                    headers: d.headers,
+                    body: d.body,
+                },
+                Duration::ZERO,
+            )
+        };
+        self.flush().await;
+        Some(new)
+    }
+
     /// One attempt of delivery `id`; schedules the next on failure.
     async fn send(&self, id: usize) {
         let Some((url, headers, body)) = self
@@ -354,6 +383,17 @@ impl Shared {
             None => d.state = deliver::DeliveryState::GaveUp,
         }
     }
+}
+
+/// The control endpoints the families add (`/_sandbox/...` after the core's own): `None` when
+/// nothing matches.
+pub(crate) async fn control(
+    _shared: &Shared,
+    _method: &str,
+    _segments: &[&str],
+    _query: &HashMap<String, String>,
+) -> Option<(u16, serde_json::Value)> {
+    None
 }
 
 /// Moves a real-time clock along with the wall clock.
@@ -464,10 +504,7 @@ impl Sandbox {
     /// (with its retries) that falls due, in time order. Deliveries are sent before this
     /// returns.
     pub async fn advance(&self, by: Duration) {
-        let by_ms = by.as_millis().min(i64::MAX as u128) as i64;
-        self.shared.skew_ms.fetch_add(by_ms, Ordering::Relaxed);
-        let until = self.shared.world().now_ms().saturating_add(by_ms);
-        self.shared.run_until(until).await;
+        self.shared.advance(by).await;
     }
 
     /// Every webhook delivery so far (sent, due later, or given up), oldest first.
@@ -479,23 +516,7 @@ impl Sandbox {
     /// (a replay or a duplicate, as a receiver would see one). Returns the new delivery's id,
     /// or `None` if there is no delivery `id`.
     pub async fn replay(&self, id: usize) -> Option<usize> {
-        let new = {
-            let mut w = self.shared.world();
-            let d = w.deliveries.get(id)?.clone();
-            w.deliver(
-                deliver::Outgoing {
-                    family: d.family,
-                    url: d.url,
-                    event: d.event,
-                    reference: d.reference,
-                    headers: d.headers,
-                    body: d.body,
-                },
-                Duration::ZERO,
-            )
-        };
-        self.shared.flush().await;
-        Some(new)
+        self.shared.replay(id).await
     }
 
     /// Every exchange the server answered, as a HAR 1.2 document (credential headers

@@ -2,7 +2,6 @@
 //! validation against the request schemas, then the family's handler (or the spec example).
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -29,6 +28,71 @@ impl std::fmt::Display for Dropped {
 }
 
 impl std::error::Error for Dropped {}
+
+/// Where the sandbox's own control endpoints live, for teammates driving the sandbox process
+/// over HTTP (no spec operation starts with it; not recorded in the HAR).
+pub(crate) const CONTROL_PREFIX: &str = "/_sandbox/";
+
+/// A delivery as the control endpoints show it.
+pub(crate) fn delivery_json(d: &super::Delivery) -> Value {
+    json!({
+        "id": d.id,
+        "family": match d.family { Family::V3 => "v3", Family::Merchant => "merchant" },
+        "url": d.url,
+        "event": d.event,
+        "reference": d.reference,
+        "headers": d.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "body": String::from_utf8_lossy(&d.body),
+        "state": format!("{:?}", d.state),
+        "attempts": d.attempts.iter().map(|a| json!({
+            "at": crate::time::format_rfc3339(a.at),
+            "status": a.status,
+            "error": a.error,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The control endpoints (`/_sandbox/...`): the clock, deliveries, and what each family adds.
+async fn control(shared: &Shared, method: &str, rest: &str, query: Option<&str>) -> (u16, Value) {
+    let q: HashMap<String, String> = query
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match (method, segments.as_slice()) {
+        ("GET", ["now"]) => (200, json!({"now": shared.world().timestamp()})),
+        ("POST", ["advance"]) => {
+            let Some(seconds) = q
+                .get("seconds")
+                .and_then(|s| s.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+            else {
+                return (400, json!({"error": "advance needs ?seconds=N (a number >= 0)"}));
+            };
+            shared
+                .advance(std::time::Duration::from_secs_f64(seconds.min(1e9)))
+                .await;
+            (200, json!({"now": shared.world().timestamp()}))
+        }
+        ("GET", ["deliveries"]) => {
+            let list: Vec<Value> = shared.world().deliveries.iter().map(delivery_json).collect();
+            (200, json!(list))
+        }
+        ("POST", ["deliveries", id, "replay"]) => match id.parse::<usize>().ok() {
+            Some(id) => match shared.replay(id).await {
+                Some(new) => (200, json!({"id": new})),
+                None => (404, json!({"error": format!("no delivery {id}")})),
+            },
+            None => (400, json!({"error": "a delivery id is a number"})),
+        },
+        _ => match super::control(shared, method, &segments, &q).await {
+            Some(answer) => answer,
+            None => (
+                404,
+                json!({"error": format!("no control endpoint {method} {CONTROL_PREFIX}{rest}")}),
+            ),
+        },
+    }
+}
 
 /// Accepts connections until the task is aborted.
 pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
@@ -67,6 +131,10 @@ async fn handle(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
+    if let Some(rest) = path.strip_prefix(CONTROL_PREFIX) {
+        let (status, body) = control(&shared, &method, rest, query.as_deref()).await;
+        return Ok(response(status, &body));
+    }
     let url = match &query {
         Some(q) => format!("{}{path}?{q}", shared.base_url),
         None => format!("{}{path}", shared.base_url),
