@@ -1,4 +1,8 @@
 //! The sandbox's traffic as HAR 1.2, in the shape `cargo xtask contract --har` reads.
+//!
+//! Credential headers are written as `[REDACTED]`, and every key, token and secret the sandbox
+//! issued or was given is scrubbed from the whole document (`World::secret`), though they are
+//! the sandbox's own inventions.
 
 use serde_json::{Value, json};
 
@@ -77,14 +81,20 @@ pub(crate) fn entry(e: &Exchange<'_>) -> Value {
     })
 }
 
-/// A HAR document of `entries`.
-pub(crate) fn document(entries: &[Value]) -> Value {
-    json!({
+/// A HAR document of `entries`, with every one of `secrets` replaced by `[REDACTED]`.
+pub(crate) fn document(entries: &[Value], secrets: &[String]) -> Value {
+    let doc = json!({
         "log": {
             "version": "1.2",
             "creator": {"name": "kotanipay sandbox", "version": env!("CARGO_PKG_VERSION")},
             "pages": [],
             "entries": entries,
         }
-    })
+    });
+    let scrub = crate::redact::Scrubber::new(secrets.iter().map(String::as_str));
+    if scrub.is_empty() {
+        return doc;
+    }
+    let text = doc.to_string();
+    serde_json::from_str(&scrub.str(&text)).unwrap_or(doc)
 }

@@ -519,10 +519,15 @@ impl Sandbox {
         self.shared.replay(id).await
     }
 
-    /// Every exchange the server answered, as a HAR 1.2 document (credential headers
-    /// redacted), for `cargo xtask contract --har`.
+    /// Every exchange the server answered, as a HAR 1.2 document for `cargo xtask contract
+    /// --har`: credential headers, and every key, token and secret the sandbox issued or was
+    /// given, read `[REDACTED]`.
     pub fn har(&self) -> serde_json::Value {
-        har::document(&self.shared.har.lock().unwrap_or_else(|p| p.into_inner()))
+        let secrets = self.shared.world().secrets.clone();
+        har::document(
+            &self.shared.har.lock().unwrap_or_else(|p| p.into_inner()),
+            &secrets,
+        )
     }
 
     /// Writes [`Sandbox::har`] to `path`.

@@ -255,7 +255,7 @@ fn answer(
             }
         })
         .filter(|v| !v.is_empty());
-    let reply = {
+    {
         let mut w = shared.world();
         let reply = (|| {
             if op.credential != Credential::None && credential.is_none() {
@@ -305,8 +305,7 @@ fn answer(
             ));
         }
         reply
-    };
-    reply
+    }
 }
 
 /// The operation's spec example, or 501 when it has none.

@@ -160,6 +160,8 @@ pub(crate) struct World {
     pub config: Config,
     /// Responses the sandbox wrote that its own spec types do not decode (a sandbox bug).
     pub violations: Vec<String>,
+    /// Every credential and secret the sandbox issued or was given, scrubbed from its HAR.
+    pub secrets: Vec<String>,
 }
 
 impl World {
@@ -172,6 +174,14 @@ impl World {
         let mut rng = fastrand::Rng::with_seed(config.seed);
         let v3 = v3::State::new(&mut rng, &config);
         let merchant = merchant::State::new(&mut rng, &config);
+        let secrets = [
+            Some(config.v3_api_key.clone()),
+            Some(config.merchant_api_key.clone()),
+            config.webhook_secret.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         World {
             now_ms,
             rng,
@@ -183,7 +193,17 @@ impl World {
             sending: Vec::new(),
             config,
             violations: Vec::new(),
+            secrets,
         }
+    }
+
+    /// Remembers `s` as a secret (an issued key, token or signing secret) and returns it: the
+    /// HAR never shows it.
+    pub fn secret(&mut self, s: String) -> String {
+        if !self.secrets.contains(&s) {
+            self.secrets.push(s.clone());
+        }
+        s
     }
 
     /// Virtual now.

@@ -14,7 +14,7 @@ use super::world::{Reply, Req, World};
 use crate::meta::Credential;
 
 /// The integrator the sandbox's API key belongs to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Integrator {
     pub id: String,
     pub organization: String,
@@ -28,6 +28,21 @@ pub(crate) struct Integrator {
     pub webhook_secret: Option<String>,
     /// Subscribed events; empty means all.
     pub webhook_events: Vec<String>,
+}
+
+impl std::fmt::Debug for Integrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Integrator")
+            .field("id", &self.id)
+            .field("organization", &self.organization)
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("webhook_events", &self.webhook_events)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Integrator {
@@ -52,7 +67,6 @@ impl Integrator {
 /// A mobile-money (or bank) customer.
 #[derive(Debug, Clone)]
 pub(crate) struct Customer {
-    pub id: String,
     pub customer_key: String,
     /// The `Customer` schema as the API shows it (request fields kept as sent).
     pub json: Value,
@@ -204,11 +218,10 @@ impl State {
     }
 }
 
-/// A scheduled v3 state change.
+/// A scheduled v3 state change: transactions moving on (tokens and login links expire when
+/// they are next used, so accounts schedule nothing).
 #[derive(Debug, Clone)]
 pub(crate) enum Job {
-    /// Accounts (session expiry and the like).
-    Account(account::Job),
     /// Transactions moving on.
     Money(money::Job),
 }
@@ -229,7 +242,6 @@ pub(crate) fn handle(w: &mut World, req: &Req<'_>) -> Option<Reply> {
 /// Runs a scheduled v3 job.
 pub(crate) fn run(w: &mut World, job: Job) {
     match job {
-        Job::Account(j) => account::run(w, j),
         Job::Money(j) => money::run(w, j),
     }
 }
@@ -256,7 +268,7 @@ pub(crate) fn dec(v: &Value) -> Option<Decimal> {
     match v {
         Value::Number(n) => n.to_string().parse().ok().or_else(|| {
             n.as_f64()
-                .and_then(|f| Decimal::from_f64_retain(f))
+                .and_then(Decimal::from_f64_retain)
                 .map(|d| d.normalize())
         }),
         Value::String(s) => s.trim().parse().ok(),
