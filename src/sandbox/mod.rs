@@ -388,12 +388,15 @@ impl Shared {
 /// The control endpoints the families add (`/_sandbox/...` after the core's own): `None` when
 /// nothing matches.
 pub(crate) async fn control(
-    _shared: &Shared,
-    _method: &str,
-    _segments: &[&str],
-    _query: &HashMap<String, String>,
+    shared: &Shared,
+    method: &str,
+    segments: &[&str],
+    query: &HashMap<String, String>,
 ) -> Option<(u16, serde_json::Value)> {
-    None
+    match v3::control(shared, method, segments, query) {
+        Some(answer) => Some(answer),
+        None => merchant::control(shared, method, segments, query).await,
+    }
 }
 
 /// Moves a real-time clock along with the wall clock.

@@ -261,31 +261,38 @@ fn answer(
             if op.credential != Credential::None && credential.is_none() {
                 return world::error(op.family, 401, "Unauthorized");
             }
-            let json = if raw.is_empty() {
-                Value::Null
-            } else {
-                match serde_json::from_slice::<Value>(raw) {
-                    Ok(v) => v,
-                    Err(e) => return bad_json(op.family, &e),
-                }
-            };
-            if !raw.is_empty()
-                && let Some(Err(f)) = crate::meta::decode_request(op.family, op.id, raw)
-            {
-                return invalid(op.family, &f);
-            }
             let query: Vec<(String, String)> = query
                 .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
                 .unwrap_or_default();
-            let req = Req {
+            let mut req = Req {
                 op,
                 path: path_params,
                 query,
                 headers,
                 credential: credential.clone(),
-                json,
+                json: Value::Null,
                 raw,
             };
+            // The credential first (and the rate limit it counts against), as the frameworks'
+            // guards run before their body validation.
+            if op.credential != Credential::None && !w.config.examples_only {
+                let checked = match op.family {
+                    Family::V3 => super::v3::authenticate(&mut w, &req),
+                    Family::Merchant => super::merchant::authenticate(&mut w, &req),
+                };
+                if let Err(refused) = checked {
+                    return refused;
+                }
+            }
+            if !raw.is_empty() {
+                match serde_json::from_slice::<Value>(raw) {
+                    Ok(v) => req.json = v,
+                    Err(e) => return bad_json(op.family, &e),
+                }
+                if let Some(Err(f)) = crate::meta::decode_request(op.family, op.id, raw) {
+                    return invalid(op.family, &f);
+                }
+            }
             let handled = if w.config.examples_only {
                 None
             } else {

@@ -105,6 +105,26 @@ async fn a_missing_credential_is_refused_in_the_family_shape() {
     .await;
     assert_eq!(status, 401);
     assert!(body["detail"].is_string(), "{body}");
+    // The credential is checked before the body, as the frameworks' guards run first: a bad
+    // key with a bad body is a 401, not a validation error.
+    let (status, _) = raw(
+        &sandbox,
+        "POST",
+        "/api/v3/wallet/fiat",
+        &[("authorization", "Bearer not-a-key".into())],
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = raw(
+        &sandbox,
+        "POST",
+        "/api/v1/merchants/api-keys",
+        &[("x-api-key", "not-a-key".into())],
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(status, 401);
     finish(&sandbox, "core_credentials");
 }
 
@@ -292,4 +312,80 @@ async fn a_real_time_clock_follows_the_wall_clock_at_its_speed() {
     }
     sandbox.advance(Duration::from_secs(86_400)).await;
     assert!(sandbox.now() >= start + Duration::from_secs(86_400 + 60));
+}
+
+#[tokio::test]
+async fn the_control_endpoints_drive_the_sandbox_over_http() {
+    let start = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let sandbox = Sandbox::builder().start_time(start).start().await;
+    let (status, body) = raw(&sandbox, "GET", "/_sandbox/now", &[], None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["now"], "2027-01-15T08:00:00.000Z");
+    let (status, body) = raw(&sandbox, "POST", "/_sandbox/advance?seconds=90", &[], None).await;
+    assert_eq!(
+        (status, body["now"].clone()),
+        (200, json!("2027-01-15T08:01:30.000Z"))
+    );
+    assert_eq!(sandbox.now(), start + Duration::from_secs(90));
+    let (status, _) = raw(&sandbox, "POST", "/_sandbox/advance?seconds=-1", &[], None).await;
+    assert_eq!(status, 400);
+
+    // A magic link, read instead of an e-mail.
+    let anon = kotanipay::v3::Client::builder()
+        .base_url(sandbox.base_url())
+        .build()
+        .unwrap();
+    anon.login("dev@example.com").await.unwrap();
+    let (status, body) = raw(
+        &sandbox,
+        "GET",
+        "/_sandbox/v3/magic-link?email=dev@example.com",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["link"].as_str(),
+        sandbox.magic_link("dev@example.com").as_deref()
+    );
+    anon.verify(body["link"].as_str().unwrap()).await.unwrap();
+
+    // Revoking the issued key over HTTP.
+    let key = sandbox.v3_api_key();
+    let (status, body) = raw(
+        &sandbox,
+        "POST",
+        &format!("/_sandbox/v3/keys/revoke?key={key}"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"revoked": true})));
+    let err = sandbox
+        .v3_client()
+        .unwrap()
+        .get_integrator()
+        .data()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+
+    let (status, body) = raw(&sandbox, "GET", "/_sandbox/deliveries", &[], None).await;
+    assert_eq!((status, body), (200, json!([])));
+    let (status, _) = raw(&sandbox, "GET", "/_sandbox/v3/transactions/none", &[], None).await;
+    assert_eq!(status, 404);
+    let (status, _) = raw(&sandbox, "GET", "/_sandbox/nothing", &[], None).await;
+    assert_eq!(status, 404);
+    // None of this is API traffic: the HAR holds only the login and verify calls.
+    let har = sandbox.har();
+    let urls: Vec<&str> = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["request"]["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 3, "{urls:?}");
+    assert!(urls.iter().all(|u| !u.contains("/_sandbox/")), "{urls:?}");
+    finish(&sandbox, "core_control");
 }

@@ -81,11 +81,11 @@ struct ApiKey {
 }
 
 /// A magic link sent by `send_magic_link`.
-struct MagicLink {
+pub(crate) struct MagicLink {
     email: String,
-    hash: String,
+    pub(crate) hash: String,
     /// What `complete_human_verification` accepts instead of the link.
-    verification_token: String,
+    pub(crate) verification_token: String,
     issued_ms: i64,
     used: bool,
 }
@@ -168,7 +168,7 @@ impl Auth {
     }
 
     /// Revokes `key`; whether a working key was revoked.
-    fn revoke(&mut self, key: &str) -> bool {
+    pub(crate) fn revoke(&mut self, key: &str) -> bool {
         match self.keys.iter_mut().find(|k| k.key == key && !k.revoked) {
             Some(k) => {
                 k.revoked = true;
@@ -179,7 +179,7 @@ impl Auth {
     }
 
     /// The newest link sent to `email`.
-    fn latest_link(&self, email: &str) -> Option<&MagicLink> {
+    pub(crate) fn latest_link(&self, email: &str) -> Option<&MagicLink> {
         let email = email.trim().to_lowercase();
         self.links.iter().rev().find(|l| l.email == email)
     }

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use super::Config;
 use super::world::{Reply, Req, World};
-use crate::meta::Credential;
 
 /// The integrator the sandbox's API key belongs to.
 #[derive(Clone)]
@@ -226,13 +225,14 @@ pub(crate) enum Job {
     Money(money::Job),
 }
 
+/// Checks a v3 request's credential (and counts it against its rate limit): `Err` is the
+/// answer. The server calls it before it reads the body, for operations that need a credential.
+pub(crate) fn authenticate(w: &mut World, req: &Req<'_>) -> Result<(), Reply> {
+    account::authenticate(w, req)
+}
+
 /// Answers a v3 request from the state; `None` serves the spec example.
 pub(crate) fn handle(w: &mut World, req: &Req<'_>) -> Option<Reply> {
-    if req.op.credential != Credential::None
-        && let Err(refused) = account::authenticate(w, req)
-    {
-        return Some(refused);
-    }
     if let Some(r) = account::handle(w, req) {
         return Some(r);
     }
@@ -244,6 +244,41 @@ pub(crate) fn run(w: &mut World, job: Job) {
     match job {
         Job::Money(j) => money::run(w, j),
     }
+}
+
+/// The v3 control endpoints of the sandbox process (`/_sandbox/v3/...`): what the `Sandbox`
+/// accessors give a Rust test, for teammates driving the process over HTTP.
+pub(crate) fn control(
+    shared: &super::Shared,
+    method: &str,
+    segments: &[&str],
+    query: &std::collections::HashMap<String, String>,
+) -> Option<(u16, Value)> {
+    let w = || shared.world();
+    let email = || query.get("email").map(String::as_str).unwrap_or("");
+    let missing = |what: &str| (404, json!({"error": format!("no {what}")}));
+    Some(match (method, segments) {
+        ("GET", ["v3", "magic-link"]) => match w().v3.auth.latest_link(email()) {
+            Some(l) => (
+                200,
+                json!({"link": format!("{}/api/v3/auth/verify?hash={}", shared.base_url, l.hash)}),
+            ),
+            None => missing("magic link for that email"),
+        },
+        ("GET", ["v3", "human-verification-token"]) => match w().v3.auth.latest_link(email()) {
+            Some(l) => (200, json!({"verificationToken": l.verification_token})),
+            None => missing("magic link for that email"),
+        },
+        ("POST", ["v3", "keys", "revoke"]) => {
+            let key = query.get("key").map(String::as_str).unwrap_or("");
+            (200, json!({"revoked": w().v3.auth.revoke(key)}))
+        }
+        ("GET", ["v3", "transactions", reference]) => match w().v3.ledger.status_of(reference) {
+            Some(status) => (200, json!({"reference": reference, "status": status})),
+            None => missing("transaction with that reference"),
+        },
+        _ => return None,
+    })
 }
 
 /// A decimal as the JSON number Node writes: integers without a fraction (`1000`, not

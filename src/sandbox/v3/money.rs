@@ -241,6 +241,20 @@ impl Ledger {
     }
 }
 
+impl Ledger {
+    /// The status of the transaction with this reference (an onramp's overall status); the
+    /// first made with it when products share a reference.
+    pub(crate) fn status_of(&self, reference: &str) -> Option<String> {
+        self.txs
+            .iter()
+            .find(|t| t.reference == reference)
+            .map(|t| match t.kind {
+                Kind::Onramp => onramp_overall(t).to_string(),
+                _ => t.status.clone(),
+            })
+    }
+}
+
 /// A scheduled transaction change (the index of the transaction in the ledger).
 #[derive(Debug, Clone)]
 pub(crate) enum Job {
@@ -2094,15 +2108,7 @@ impl Sandbox {
     /// sends and offramps; an onramp's overall status), or `None` when there is none. When
     /// products share a reference, the first transaction made with it.
     pub fn v3_transaction_status(&self, reference: &str) -> Option<String> {
-        let w = self.shared.world();
-        w.v3.ledger
-            .txs
-            .iter()
-            .find(|t| t.reference == reference)
-            .map(|t| match t.kind {
-                Kind::Onramp => onramp_overall(t).to_string(),
-                _ => t.status.clone(),
-            })
+        self.shared.world().v3.ledger.status_of(reference)
     }
 
     /// How many v3 transactions the sandbox holds (every product), to check that a retry or a
