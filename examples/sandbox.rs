@@ -119,7 +119,13 @@ async fn main() {
         (None, None) => println!("  v3 webhooks             bare, to each transaction's callbackUrl"),
     }
     println!("  merchant webhooks       register them with POST /api/v1/merchants/webhooks");
-    println!("  magic links             GET {base}/api/v3/auth/verify?hash=... (printed below when sent)");
+    println!("  control                 GET {base}/_sandbox/now, POST {base}/_sandbox/advance?seconds=N,");
+    println!(
+        "                          GET {base}/_sandbox/deliveries, GET {base}/_sandbox/v3/magic-link?email=E,"
+    );
+    println!(
+        "                          POST {base}/_sandbox/merchant/checkouts/ID/pay (README: \"The sandbox as a process\")"
+    );
     if o.once {
         return;
     }
