@@ -55,7 +55,7 @@ pub struct OperationMeta {
     pub method: &'static str,
     /// Path template, e.g. `/api/v3/withdraw/status/{reference_id}`.
     pub path: &'static str,
-    /// The success status the real server is known to send, which the built-in mock answers
+    /// The success status the real server is known to send, which the built-in sandbox answers
     /// with: 201 or 202 when documented (creations), else the lowest documented 2xx. Any 2xx is
     /// decoded as success whatever this says.
     pub success_status: u16,
@@ -217,7 +217,7 @@ impl OperationMeta {
         }
     }
 
-    /// A regular expression matching this operation's path, for mock servers.
+    /// A regular expression matching this operation's path, for mock servers (httpmock's `path_matches`).
     pub fn path_regex(&self) -> String {
         let mut out = String::from("^");
         for (i, seg) in self.path.split('/').enumerate() {

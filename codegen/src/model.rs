@@ -1,4 +1,4 @@
-//! The one operation model: what the generator, the built-in mock's tables, the lint, the
+//! The one operation model: what the generator, the built-in sandbox's tables, the lint, the
 //! contract check and the bench know about an operation.
 //!
 //! Extraction is lenient: a spec that breaks a rule still yields its operations (with the

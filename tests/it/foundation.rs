@@ -1,5 +1,5 @@
 //! The foundation: configured clients, credentials per the spec's `security`, the seeds' real
-//! responses, the base-URL rules and the mock; and, of the auth/key operations (whose calls are
+//! responses, the base-URL rules and the sandbox's examples mode; and, of the auth/key operations (whose calls are
 //! fixtures, `tests/ops/{v3,merchant}/*.yaml`), what a fixture cannot say: the login wrappers
 //! (`login`, `verify`, `human_verify`: their input checks and the session they build), the
 //! refresh token sent as the bearer credential, and keys and secrets kept out of Debug output.
@@ -311,7 +311,7 @@ async fn the_sandbox_in_examples_mode_serves_every_operation_and_can_be_overridd
     let v3c = mock.v3_client().unwrap();
     let me = v3c.get_integrator().data().await.unwrap();
     assert_eq!(me.organization, "A&B Company");
-    // Without a credential the mock refuses a protected operation, as the API does.
+    // Without a credential the sandbox refuses a protected operation, as the API does.
     let anon = v3::Client::builder().base_url(mock.base_url()).build().unwrap();
     let err = anon.get_integrator().data().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
@@ -353,6 +353,8 @@ async fn the_sandbox_in_examples_mode_serves_every_operation_and_can_be_overridd
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(err.message(), "boom");
     assert!(mock.hits(Family::V3, "get_integrator").await >= 1);
+    // Every example it served is in its HAR, which CI checks with the contract check.
+    crate::sandbox::finish(&mock, "examples_mode");
 }
 
 #[test]

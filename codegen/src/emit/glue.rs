@@ -1,5 +1,5 @@
 //! The SDK's glue over progenitor's builders: envelopes and operations as the hand-written layer
-//! sees them, the operation table the mock and the retry policy read, `decode` for the contract
+//! sees them, the operation table the sandbox and the retry policy read, `decode` for the contract
 //! check, and pagination.
 
 use std::collections::BTreeSet;
@@ -232,7 +232,7 @@ pub fn decode_tokens(ops: &[Op<'_>]) -> TokenStream {
     }
 }
 
-/// The status the built-in mock answers an operation with: 201 or 202 when the spec documents
+/// The status the built-in sandbox answers an operation with: 201 or 202 when the spec documents
 /// one (what the real servers send for creations), else the lowest documented 2xx.
 pub fn mock_status(documented: &[u16]) -> u16 {
     [201, 202]
