@@ -4,6 +4,9 @@ use std::time::{Duration, SystemTime};
 
 use crate::meta::Family;
 
+/// How long a v3 delivery waits for the receiver's answer (Kotani documents none; ours).
+pub(crate) const V3_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A delivery as a family's handler builds it.
 #[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
@@ -13,6 +16,8 @@ pub(crate) struct Outgoing {
     pub reference: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How long an attempt waits for the receiver (merchant: the webhook's `timeout_seconds`).
+    pub timeout: Duration,
 }
 
 /// One attempt to deliver a webhook.
@@ -69,6 +74,9 @@ pub struct Delivery {
     pub body: Vec<u8>,
     /// When it was created (sandbox clock).
     pub created: SystemTime,
+    /// How long each attempt waits for the receiver's answer (wall time): merchant, the
+    /// webhook's `timeout_seconds`; v3, 10 s (Kotani documents none).
+    pub timeout: Duration,
     /// Every attempt so far.
     pub attempts: Vec<Attempt>,
     /// Where it stands.
@@ -86,6 +94,7 @@ impl Delivery {
             headers: out.headers,
             body: out.body,
             created,
+            timeout: out.timeout,
             attempts: Vec::new(),
             state: DeliveryState::Scheduled,
         }

@@ -532,12 +532,15 @@ fn emit(w: &mut World, event: &str, reference: &str, data: Value) {
 
 fn emit_with(w: &mut World, event: &str, reference: &str, data: Value, send: Timing) {
     debug_assert!(EVENTS.contains(&event), "{event} is not in EVENTS");
-    let targets: Vec<(String, String)> = w
+    let targets: Vec<(String, String, Duration)> = w
         .merchant
         .webhooks
         .iter()
         .filter(|h| h.receives(event))
-        .map(|h| (h.url.clone(), h.secret.clone()))
+        .map(|h| {
+            let timeout = Duration::from_secs(h.timeout_seconds.clamp(1, 300) as u64);
+            (h.url.clone(), h.secret.clone(), timeout)
+        })
         .collect();
     if targets.is_empty() {
         return;
@@ -552,7 +555,7 @@ fn emit_with(w: &mut World, event: &str, reference: &str, data: Value, send: Tim
         data,
     )
     .into_bytes();
-    for (url, secret) in targets {
+    for (url, secret, timeout) in targets {
         let signed = crate::webhook::testing::merchant_headers(&secret, &body);
         let mut headers: Vec<(String, String)> = signed
             .iter()
@@ -575,6 +578,7 @@ fn emit_with(w: &mut World, event: &str, reference: &str, data: Value, send: Tim
                     reference: Some(reference.to_string()),
                     headers: headers.clone(),
                     body: body.clone(),
+                    timeout,
                 },
                 send.delay,
             );

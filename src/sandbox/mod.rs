@@ -325,6 +325,7 @@ impl Shared {
                     reference: d.reference,
                     headers: d.headers,
                     body: d.body,
+                    timeout: d.timeout,
                 },
                 Duration::ZERO,
             )
@@ -335,15 +336,15 @@ impl Shared {
 
     /// One attempt of delivery `id`; schedules the next on failure.
     async fn send(&self, id: usize) {
-        let Some((url, headers, body)) = self
+        let Some((url, headers, body, timeout)) = self
             .world()
             .deliveries
             .get(id)
-            .map(|d| (d.url.clone(), d.headers.clone(), d.body.clone()))
+            .map(|d| (d.url.clone(), d.headers.clone(), d.body.clone(), d.timeout))
         else {
             return;
         };
-        let mut request = self.http.post(&url).body(body);
+        let mut request = self.http.post(&url).body(body).timeout(timeout);
         for (k, v) in &headers {
             request = request.header(k, v);
         }

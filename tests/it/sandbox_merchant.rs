@@ -1376,3 +1376,41 @@ async fn the_process_control_endpoints_pay_and_approve_a_checkout() {
     assert_eq!(wallet(&shop, "KES").await, (dec!(100000), dec!(900)));
     finish(&sandbox, "merchant_control_endpoints");
 }
+
+#[tokio::test]
+async fn a_receiver_slower_than_the_webhooks_timeout_is_a_failed_attempt() {
+    let sandbox = Sandbox::start().await;
+    let shop = shop(&sandbox);
+    let slow = common::start(|n, _| {
+        if n == 0 {
+            common::Reply::Slow(Duration::from_secs(3), 200, b"{}".to_vec())
+        } else {
+            common::json(200, "{}")
+        }
+    })
+    .await;
+    let hook = shop
+        .create_webhook()
+        .body(from_json::<t::CreateWebhookRequest>(json!({
+            "url": slow.base_url,
+            "events": ["checkout.created"],
+            "timeout_seconds": 1,
+        })))
+        .data()
+        .await
+        .unwrap();
+    assert_eq!(hook.timeout_seconds, Some(1));
+    create_checkout(&shop, 100, "KES").await;
+    sandbox.advance(Duration::ZERO).await;
+    let d = sandbox.deliveries().pop().unwrap();
+    assert_eq!(d.timeout, Duration::from_secs(1));
+    assert_eq!(d.state, DeliveryState::Retrying);
+    assert_eq!(d.attempts.len(), 1);
+    assert_eq!(d.attempts[0].status, None, "{:?}", d.attempts[0]);
+    assert!(d.attempts[0].error.is_some());
+    sandbox.advance(Duration::from_secs(300)).await;
+    let d = sandbox.deliveries().pop().unwrap();
+    assert_eq!(d.state, DeliveryState::Delivered);
+    assert_eq!(d.attempts.len(), 2);
+    finish(&sandbox, "merchant_webhook_timeout");
+}

@@ -2080,6 +2080,7 @@ fn notify(w: &mut World, i: usize, extra: Duration) {
                     reference: Some(reference.clone()),
                     headers: headers.clone(),
                     body: body.clone(),
+                    timeout: crate::sandbox::deliver::V3_TIMEOUT,
                 },
                 after,
             );
