@@ -147,6 +147,9 @@ async fn handle(
     let flush = shared.clone();
     tokio::spawn(async move { flush.flush().await });
 
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     if reply.drop_response {
         return Err(Dropped);
     }

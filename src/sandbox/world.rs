@@ -60,6 +60,8 @@ pub(crate) struct Reply {
     pub body: Value,
     /// Commit, then close the connection without answering (the response is lost).
     pub drop_response: bool,
+    /// Wall time to wait before answering (a slow provider).
+    pub delay: Duration,
 }
 
 impl Reply {
@@ -69,7 +71,14 @@ impl Reply {
             status,
             body,
             drop_response: false,
+            delay: Duration::ZERO,
         }
+    }
+
+    /// The same reply, sent after `delay` of wall time (the state changes at once).
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
     }
 
     /// The same reply, lost on the way back: the connection closes after the state changed.

@@ -1696,8 +1696,18 @@ fn validate_mobile_money(req: &Req<'_>) -> Reply {
         data["message"] = json!("No mobile-money account is registered to this number.");
     }
     add_lookup(&mut data, status, name.as_deref(), account_status, provided);
-    v3_ok(req, "Phone number validated successfully.", data)
+    let reply = v3_ok(req, "Phone number validated successfully.", data);
+    // Kotani's sandbox answers its TIMEOUT number after about 1.5 s, as a provider that did not
+    // answer would.
+    if status == "TIMEOUT" {
+        reply.after(LOOKUP_TIMEOUT)
+    } else {
+        reply
+    }
 }
+
+/// How long Kotani's sandbox takes to report a lookup TIMEOUT (sandbox-scenarios page: ~1.5 s).
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// `validate_bank_account`: Kotani's reserved accounts (`numbers::bank_lookup`, exact), any
 /// other account MATCHED to a name made from the number, ACTIVE. `isValid` is false when the
