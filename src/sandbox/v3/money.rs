@@ -2021,7 +2021,18 @@ fn js_safe(v: &Value) -> bool {
 fn envelope(w: &World, event: &str, data: &Value) -> (Vec<(String, String)>, Vec<u8>) {
     let integrator = &w.v3.integrator;
     match integrator.webhook_secret.as_deref().filter(|s| !s.is_empty()) {
-        Some(secret) if js_safe(data) => {
+        // `sign_v3` panics on what JavaScript could not have written (a number a double cannot
+        // hold, nesting past the verifier's limit): checked first, never reached with the
+        // sandbox's own payloads.
+        Some(secret)
+            if js_safe(data)
+                && crate::webhook::canonical::render(
+                    data.to_string().as_bytes(),
+                    crate::webhook::canonical::Mode::Js,
+                    1,
+                )
+                .is_ok() =>
+        {
             let (map, body) = crate::webhook::testing::sign_v3(secret, event, &data.to_string());
             let mut headers: Vec<(String, String)> = map
                 .iter()
