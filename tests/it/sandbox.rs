@@ -22,7 +22,8 @@ use kotanipay::prelude::*;
 use kotanipay::sandbox::Clock;
 use serde_json::{Value, json};
 
-async fn raw(
+/// A raw request to the sandbox (no SDK): its status and JSON body (a string when not JSON).
+pub async fn raw(
     sandbox: &Sandbox,
     method: &str,
     path: &str,

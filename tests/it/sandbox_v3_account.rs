@@ -14,7 +14,7 @@ use kotanipay::v3::types;
 use kotanipay::{ErrorKind, RetryPolicy, Session};
 use serde_json::{Value, json};
 
-use crate::sandbox::finish;
+use crate::sandbox::{finish, raw};
 
 const EMAIL: &str = "dev@yourcompany.com";
 
@@ -37,28 +37,6 @@ async fn login(sandbox: &Sandbox, email: &str) -> Session {
     assert_eq!(message, "login magic link sent to your email");
     let link = sandbox.magic_link(email).unwrap();
     anon.verify(&link).await.unwrap()
-}
-
-/// A raw request: status and JSON body.
-async fn raw(
-    sandbox: &Sandbox,
-    method: &str,
-    path: &str,
-    headers: &[(&str, String)],
-    body: Option<&str>,
-) -> (u16, Value) {
-    let mut req =
-        reqwest::Client::new().request(method.parse().unwrap(), format!("{}{path}", sandbox.base_url()));
-    for (k, v) in headers {
-        req = req.header(*k, v);
-    }
-    if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_string());
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 fn wall_secs() -> u64 {
