@@ -88,6 +88,8 @@ pub(crate) struct Config {
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<String>,
     pub rate_limits: bool,
+    /// How many times Kotani's default limits the account gets (1: the defaults).
+    pub rate_limit_factor: u32,
     pub examples_only: bool,
     pub delays: Delays,
     pub v3_api_key: String,
@@ -104,6 +106,7 @@ pub struct SandboxBuilder {
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
     rate_limits: bool,
+    rate_limit_factor: u32,
     examples_only: bool,
     delays: Delays,
 }
@@ -118,6 +121,7 @@ impl Default for SandboxBuilder {
             webhook_url: None,
             webhook_secret: None,
             rate_limits: false,
+            rate_limit_factor: 1,
             examples_only: false,
             delays: Delays::default(),
         }
@@ -174,6 +178,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// Turns on rate limits at `factor` times Kotani's default tiers (at least 1): an account
+    /// whose limits Kotani raised, as its error-handling page says it can.
+    pub fn rate_limits_raised(mut self, factor: u32) -> Self {
+        self.rate_limits = true;
+        self.rate_limit_factor = factor.max(1);
+        self
+    }
+
     /// Answers every operation with its spec example, as the old stateless mock did (overrides
     /// and credential checks still apply).
     pub fn examples_only(mut self, on: bool) -> Self {
@@ -217,6 +229,7 @@ impl SandboxBuilder {
             webhook_url: self.webhook_url,
             webhook_secret: self.webhook_secret,
             rate_limits: self.rate_limits,
+            rate_limit_factor: self.rate_limit_factor,
             examples_only: self.examples_only,
             delays: self.delays,
             v3_api_key: key("sbx_v3_"),

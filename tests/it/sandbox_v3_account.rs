@@ -1217,6 +1217,25 @@ async fn money_movements_have_their_own_rate_limit_tier() {
 }
 
 #[tokio::test]
+async fn a_raised_account_gets_that_many_times_the_limits() {
+    let sandbox = Sandbox::builder().rate_limits_raised(3).start().await;
+    let client = kotanipay::v3::Client::builder()
+        .base_url(sandbox.base_url())
+        .api_key(sandbox.v3_api_key())
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    // Reading: 3 × 20 per 5 s.
+    for _ in 0..60 {
+        client.get_integrator().data().await.unwrap();
+    }
+    let err = client.get_integrator().data().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
+    finish(&sandbox, "v3_account_raised_rate_limits");
+}
+
+#[tokio::test]
 async fn rate_limits_are_off_by_default() {
     let sandbox = Sandbox::start().await;
     let client = kotanipay::v3::Client::builder()

@@ -248,7 +248,7 @@ pub(crate) fn authenticate(w: &mut World, req: &Req<'_>) -> Result<(), Reply> {
         }
     };
     if w.config.rate_limits
-        && let Err(retry_after) = throttle(&mut w.v3.auth, budget, req.op, now)
+        && let Err(retry_after) = throttle(&mut w.v3.auth, budget, req.op, now, w.config.rate_limit_factor)
     {
         return Err(Reply::new(
             429,
@@ -369,9 +369,16 @@ fn tier(op: &OperationMeta) -> [(usize, i64); 2] {
     }
 }
 
-/// Counts one request of `who` to `op` at `now`, or says how many seconds to wait.
-fn throttle(auth: &mut Auth, who: String, op: &'static OperationMeta, now: i64) -> Result<(), i64> {
-    let limits = tier(op);
+/// Counts one request of `who` to `op` at `now`, or says how many seconds to wait. `factor`
+/// multiplies the tier's request counts (a raised account).
+fn throttle(
+    auth: &mut Auth,
+    who: String,
+    op: &'static OperationMeta,
+    now: i64,
+    factor: u32,
+) -> Result<(), i64> {
+    let limits = tier(op).map(|(n, window)| (n.saturating_mul(factor.max(1) as usize), window));
     let longest = limits.iter().map(|l| l.1).max().unwrap_or(0);
     let hits = auth.hits.entry((who, op.id)).or_default();
     while hits.front().is_some_and(|t| now - t >= longest) {
