@@ -276,7 +276,7 @@ struct Member {
 }
 
 /// The tag of a key as written out (quotes included).
-fn key_tag(key: &[u8]) -> u64 {
+pub(crate) fn key_tag(key: &[u8]) -> u64 {
     let (head, tail) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
         (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
         // Up to 7 bytes: all of them.
@@ -788,7 +788,7 @@ impl<'a> Writer<'a> {
 
 /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (may also say so for
 /// bytes above 0x7f: the byte loop then decides).
-fn ends_run(word: u64) -> bool {
+pub(crate) fn ends_run(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;

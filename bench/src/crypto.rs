@@ -46,6 +46,13 @@ pub struct Timing {
     pub calls_per_run: usize,
     pub runs: usize,
     pub us_per_call: Stat,
+    /// HMAC-SHA256 over the same bytes, timed in the same runs (before and after each run of
+    /// the case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hmac_us_per_call: Option<Stat>,
+    /// `us_per_call / hmac_us_per_call`, run by run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio_over_hmac: Option<Stat>,
 }
 
 fn timing(what: &'static str, bytes: usize, runs: usize, run_time: Duration, mut f: impl FnMut()) -> Timing {
@@ -56,6 +63,62 @@ fn timing(what: &'static str, bytes: usize, runs: usize, run_time: Duration, mut
         calls_per_run: n,
         runs,
         us_per_call: micros(runs, n, f),
+        hmac_us_per_call: None,
+        ratio_over_hmac: None,
+    }
+}
+
+/// HMAC-SHA256, the limit webhook verification can approach.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(message);
+    m.finalize().into_bytes().into()
+}
+
+/// µs per call of `f` and of HMAC-SHA256 over `bytes`, in the same runs: each run times half
+/// the HMAC calls, then `f`, then the other half, so that both see the same machine; the ratio
+/// is taken run by run.
+fn against_hmac(
+    what: &'static str,
+    bytes: &[u8],
+    runs: usize,
+    run_time: Duration,
+    mut f: impl FnMut(),
+) -> Timing {
+    let key = WEBHOOK_SECRET.as_bytes();
+    let mut h = || {
+        black_box(hmac_sha256(key, black_box(bytes)));
+    };
+    let nh = calls_for(run_time / 2, &mut h).max(2);
+    let nf = calls_for(run_time, &mut f);
+    let time = |n: usize, g: &mut dyn FnMut()| {
+        let t0 = Instant::now();
+        for _ in 0..n {
+            g();
+        }
+        t0.elapsed().as_secs_f64() * 1e6
+    };
+    time(nh, &mut h);
+    time(nf, &mut f);
+    let (mut hs, mut fs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let before = time(nh / 2, &mut h);
+        let case = time(nf, &mut f) / nf as f64;
+        let after = time(nh - nh / 2, &mut h);
+        let hmac = (before + after) / nh as f64;
+        hs.push(hmac);
+        fs.push(case);
+        ratios.push(case / hmac);
+    }
+    Timing {
+        what,
+        payload_bytes: bytes.len(),
+        calls_per_run: nf,
+        runs,
+        us_per_call: Stat::of(fs),
+        hmac_us_per_call: Some(Stat::of(hs)),
+        ratio_over_hmac: Some(Stat::of(ratios)),
     }
 }
 
@@ -77,9 +140,11 @@ pub fn signatures(runs: usize, run_time: Duration) -> Vec<Timing> {
     out
 }
 
-/// `webhook::v3::Verifier::verify` (canonical re-serialization of `{event, data}`, typed
-/// payload) and `webhook::merchant::Verifier::verify` (MAC over the raw body, timestamp check,
-/// typed payload) on 1 KB and 64 KB deliveries signed by `webhook::testing`.
+/// `webhook::v3::Verifier::verify` (canonical re-serialization of `{event, data}`, MAC) and
+/// `webhook::merchant::Verifier::verify` (MAC over the raw body, strict one-pass check, envelope,
+/// timestamp check) on 1 KB and 64 KB deliveries signed by `webhook::testing`, each against
+/// HMAC-SHA256 over the same bytes in the same runs; then each again with the typed payload
+/// read (`data` is kept as text until asked for).
 pub fn webhooks(runs: usize, run_time: Duration) -> anyhow::Result<Vec<Timing>> {
     let mut out = Vec::new();
     for min in [1024, 64 * 1024] {
@@ -88,26 +153,51 @@ pub fn webhooks(runs: usize, run_time: Duration) -> anyhow::Result<Vec<Timing>> 
 
         let (headers, body) = testing::sign_v3(WEBHOOK_SECRET, "transaction.deposit.status.updated", &data);
         let verifier = v3::Verifier::new([WEBHOOK_SECRET]);
-        verifier
+        let event = verifier
             .verify(&headers, &body)
             .map_err(|e| anyhow::anyhow!("v3 delivery does not verify: {e}"))?;
-        out.push(timing("v3 Verifier::verify", body.len(), runs, run_time, || {
+        anyhow::ensure!(!event.payload().is_unknown(), "v3 bench payload is not typed");
+        out.push(against_hmac("v3 Verifier::verify", &body, runs, run_time, || {
             black_box(verifier.verify(black_box(&headers), black_box(&body)).ok());
         }));
+        out.push(against_hmac(
+            "v3 verify + payload()",
+            &body,
+            runs,
+            run_time,
+            || {
+                let e = verifier.verify(black_box(&headers), black_box(&body));
+                black_box(e.as_ref().map(|e| e.payload()).ok());
+            },
+        ));
 
         let (headers, body) = testing::sign_merchant(WEBHOOK_SECRET, "checkout.paid", &data);
         let verifier =
             merchant::Verifier::new([WEBHOOK_SECRET]).with_tolerance(Duration::from_secs(7 * 3600));
-        verifier
+        let event = verifier
             .verify(&headers, &body)
             .map_err(|e| anyhow::anyhow!("merchant delivery does not verify: {e}"))?;
-        out.push(timing(
+        anyhow::ensure!(
+            !event.payload().is_unknown(),
+            "merchant bench payload is not typed"
+        );
+        out.push(against_hmac(
             "merchant Verifier::verify",
-            body.len(),
+            &body,
             runs,
             run_time,
             || {
                 black_box(verifier.verify(black_box(&headers), black_box(&body)).ok());
+            },
+        ));
+        out.push(against_hmac(
+            "merchant verify + payload()",
+            &body,
+            runs,
+            run_time,
+            || {
+                let e = verifier.verify(black_box(&headers), black_box(&body));
+                black_box(e.as_ref().map(|e| e.payload()).ok());
             },
         ));
     }

@@ -175,6 +175,435 @@ pub(crate) fn render(text: &[u8], mode: Mode, depth: usize) -> Result<Vec<u8>, S
     Ok(out)
 }
 
+/// One member of a top-level object found by [`scan`]: spans in the body.
+#[derive(Debug, Clone)]
+pub(crate) struct TopMember {
+    /// The key as received, quotes included.
+    pub(crate) key: Range<usize>,
+    /// The value's text as received.
+    pub(crate) value: Range<usize>,
+}
+
+/// What [`scan`] found in a valid body.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// The top-level members, in order; `None` when the body is JSON but not an object.
+    pub(crate) members: Option<Vec<TopMember>>,
+    /// Where the first number `serde_json` cannot represent (beyond `f64`) is, if any.
+    pub(crate) beyond_f64: Option<usize>,
+}
+
+/// Checks a whole body in one pass, copying nothing: strict JSON as [`render`] accepts it
+/// (UTF-8, RFC 8259, nesting at most [`MAX_DEPTH`], no duplicate key in any object, keys
+/// compared as JavaScript compares them), without rewriting anything. Numbers are kept as
+/// received (not checked against JavaScript's doubles), but one `serde_json` cannot hold is
+/// reported in [`Scanned::beyond_f64`].
+pub(crate) fn scan(body: &[u8]) -> Result<Scanned, SyntaxError> {
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(SyntaxError {
+            at: e.valid_up_to(),
+            what: "invalid UTF-8",
+        });
+    }
+    let mut v = Validator {
+        s: body,
+        pos: 0,
+        keys: Vec::new(),
+        tags: Vec::new(),
+        scratch: Vec::new(),
+        beyond_f64: None,
+    };
+    v.skip_ws();
+    let members = if v.peek() == Some(b'{') {
+        let mut top = Vec::new();
+        v.object(1, Some(&mut top))?;
+        Some(top)
+    } else {
+        v.value(0)?;
+        None
+    };
+    v.skip_ws();
+    if v.pos != body.len() {
+        return Err(SyntaxError {
+            at: v.pos,
+            what: "trailing characters after the JSON value",
+        });
+    }
+    Ok(Scanned {
+        members,
+        beyond_f64: v.beyond_f64,
+    })
+}
+
+/// Whether a member found by [`scan`] has the key `name` (decoded, so `"\u0061"` is `a`).
+pub(crate) fn key_is(body: &[u8], member: &TopMember, name: &str) -> bool {
+    let raw = &body[member.key.clone()];
+    let inner = &raw[1..raw.len() - 1];
+    if !inner.contains(&b'\\') {
+        return inner == name.as_bytes();
+    }
+    string_value(body, &member.key).is_some_and(|k| k == name)
+}
+
+/// The string at `span` of a body [`scan`] accepted, decoded (lone surrogates read as U+FFFD);
+/// `None` when the value there is not a string.
+pub(crate) fn string_value(body: &[u8], span: &Range<usize>) -> Option<String> {
+    let text = body.get(span.clone())?;
+    let inner = text.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if !inner.contains(&b'\\') {
+        return std::str::from_utf8(inner).ok().map(str::to_owned);
+    }
+    let mut lossy = Vec::with_capacity(text.len());
+    Parser::at(body, span.start)
+        .string(&mut lossy, Mode::Lossy)
+        .ok()?;
+    serde_json::from_slice(&lossy).ok()
+}
+
+/// A key of an open object, in [`Validator::keys`].
+#[derive(Clone, Copy)]
+struct ScanKey {
+    /// Where the key is in the input (for errors).
+    at: usize,
+    /// The key's JavaScript text: `s[start..end]`, or `scratch[start..end]` when `escaped`.
+    start: usize,
+    end: usize,
+    escaped: bool,
+    tag: u64,
+}
+
+/// Keys of one object compared pairwise up to this many; beyond, sorted once at its `}`.
+const LINEAR_KEYS: usize = 24;
+
+struct Validator<'a> {
+    s: &'a [u8],
+    pos: usize,
+    /// The keys of every open object, innermost last.
+    keys: Vec<ScanKey>,
+    /// Their tags, side by side for a quick first comparison.
+    tags: Vec<u64>,
+    /// The JavaScript text of escaped keys of open objects.
+    scratch: Vec<u8>,
+    beyond_f64: Option<usize>,
+}
+
+impl Validator<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn err(&self, what: &'static str) -> SyntaxError {
+        SyntaxError { at: self.pos, what }
+    }
+
+    #[inline(always)]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn key_text(&self, k: &ScanKey) -> &[u8] {
+        if k.escaped {
+            &self.scratch[k.start..k.end]
+        } else {
+            &self.s[k.start..k.end]
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), SyntaxError> {
+        match self.peek() {
+            None => Err(self.err("unexpected end of input")),
+            Some(b'{') => self.object(depth + 1, None),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => self.string().map(drop),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("expected a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), SyntaxError> {
+        if self.s.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.err("invalid literal"))
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        self.pos += 1; // `[`
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            self.value(depth)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => {
+                    self.pos += usize::from(self.pos < self.s.len());
+                    return Err(SyntaxError {
+                        at: self.pos.saturating_sub(1),
+                        what: "expected `,` or `]`",
+                    });
+                }
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize, mut top: Option<&mut Vec<TopMember>>) -> Result<(), SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        self.pos += 1; // `{`
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let first = self.keys.len();
+        let scratch_mark = self.scratch.len();
+        let result = self.members(depth, first, &mut top);
+        self.keys.truncate(first);
+        self.tags.truncate(first);
+        self.scratch.truncate(scratch_mark);
+        result
+    }
+
+    fn members(
+        &mut self,
+        depth: usize,
+        first: usize,
+        top: &mut Option<&mut Vec<TopMember>>,
+    ) -> Result<(), SyntaxError> {
+        loop {
+            self.skip_ws();
+            let key_at = self.pos;
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            let escaped = self.string()?;
+            let key_end = self.pos;
+            // Keys are compared in their JavaScript text, which is one-to-one with the decoded
+            // UTF-16 key (`"a"` and `"\u0061"` are one key). A key without a backslash is its own
+            // text; only escaped keys are rendered.
+            let key = if escaped {
+                let start = self.scratch.len();
+                Parser::at(self.s, key_at).string(&mut self.scratch, Mode::Js)?;
+                ScanKey {
+                    at: key_at,
+                    start,
+                    end: self.scratch.len(),
+                    escaped: true,
+                    tag: 0,
+                }
+            } else {
+                ScanKey {
+                    at: key_at,
+                    start: key_at,
+                    end: key_end,
+                    escaped: false,
+                    tag: 0,
+                }
+            };
+            let key = ScanKey {
+                tag: jsjson::key_tag(self.key_text(&key)),
+                ..key
+            };
+            let n = self.keys.len() - first;
+            if n < LINEAR_KEYS {
+                // Tags first, without branches (they almost never match); keys only then.
+                let tag_seen = self.tags[first..]
+                    .iter()
+                    .fold(false, |seen, &t| seen | (t == key.tag));
+                let text = self.key_text(&key);
+                let repeated = tag_seen
+                    && self.keys[first..]
+                        .iter()
+                        .any(|k| k.tag == key.tag && self.key_text(k) == text);
+                if repeated {
+                    return Err(SyntaxError {
+                        at: key_at,
+                        what: "duplicate key",
+                    });
+                }
+            }
+            self.keys.push(key);
+            self.tags.push(key.tag);
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected `:`"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            let value_at = self.pos;
+            self.value(depth)?;
+            if let Some(top) = top.as_deref_mut() {
+                top.push(TopMember {
+                    key: key_at..key_end,
+                    value: value_at..self.pos,
+                });
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return self.no_repeat_beyond_linear(first);
+                }
+                _ => {
+                    self.pos += usize::from(self.pos < self.s.len());
+                    return Err(SyntaxError {
+                        at: self.pos.saturating_sub(1),
+                        what: "expected `,` or `}`",
+                    });
+                }
+            }
+        }
+    }
+
+    /// At the `}` of an object with more than [`LINEAR_KEYS`] keys: finds a repeated key among
+    /// those not compared pairwise.
+    fn no_repeat_beyond_linear(&self, first: usize) -> Result<(), SyntaxError> {
+        let keys = &self.keys[first..];
+        if keys.len() <= LINEAR_KEYS {
+            return Ok(());
+        }
+        let mut sorted: Vec<&ScanKey> = keys.iter().collect();
+        sorted.sort_unstable_by(|a, b| self.key_text(a).cmp(self.key_text(b)).then(a.at.cmp(&b.at)));
+        let repeated = sorted
+            .windows(2)
+            .filter(|w| self.key_text(w[0]) == self.key_text(w[1]))
+            .map(|w| w[1].at)
+            .min();
+        match repeated {
+            Some(at) => Err(SyntaxError {
+                at,
+                what: "duplicate key",
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A string at `pos` (its opening quote), checked. Returns whether it holds an escape.
+    fn string(&mut self) -> Result<bool, SyntaxError> {
+        self.pos += 1;
+        let mut escaped = false;
+        loop {
+            // A run of plain bytes, eight at a time while none of them can end it.
+            while let Some(chunk) = self.s.get(self.pos..self.pos + 8) {
+                let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                if jsjson::ends_run(word) {
+                    break;
+                }
+                self.pos += 8;
+            }
+            while let Some(&b) = self.s.get(self.pos) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(escaped);
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    match self.s.get(self.pos + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
+                        Some(b'u') => {
+                            self.pos += 2;
+                            for _ in 0..4 {
+                                if !self.peek().is_some_and(|b| b.is_ascii_hexdigit()) {
+                                    return Err(self.err("invalid \\u escape"));
+                                }
+                                self.pos += 1;
+                            }
+                        }
+                        _ => {
+                            self.pos += 1;
+                            return Err(self.err("invalid escape"));
+                        }
+                    }
+                }
+                Some(_) => return Err(self.err("control character in a string")),
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// An RFC 8259 number; one `serde_json` cannot represent is noted, not refused.
+    fn number(&mut self) -> Result<(), SyntaxError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(self.err("leading zero in a number"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.err("invalid number: digits expected after `.`"));
+            }
+        }
+        let mut exponent = false;
+        if let Some(b'e' | b'E') = self.peek() {
+            exponent = true;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("invalid number: digits expected in the exponent"));
+            }
+        }
+        // Without an exponent, a number overflows an f64 only past 300 digits; otherwise ask
+        // serde_json itself, which is what will read it.
+        let token = &self.s[start..self.pos];
+        if self.beyond_f64.is_none()
+            && (exponent || token.len() > 300)
+            && serde_json::from_slice::<f64>(token).is_err()
+        {
+            self.beyond_f64 = Some(start);
+        }
+        Ok(())
+    }
+}
+
 /// The content of a rendered string (`"..."` → `...`), lossily as a Rust string.
 fn unquote(rendered: &[u8]) -> String {
     // A rendered string is `"` + valid UTF-8 + `"`; the escapes inside do not matter for the
@@ -631,5 +1060,44 @@ mod tests {
         );
         assert!(top_level_members(b"[1]").unwrap().is_none());
         assert!(top_level_members(br#"{"a":1,"a":2}"#).is_err());
+    }
+
+    #[test]
+    fn one_pass_scan_accepts_what_render_accepts() {
+        for text in [
+            " { \"b\" : 1 , \"a\" : [ 1 , { } , [ ] ] } ",
+            r#"{"a":"\ud800","\u0062":[1.50,-0,1e3]}"#,
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "{\"a\" 1}",
+            "{\"a\":1,\"\\u0061\":2}",
+            "\u{feff}{}",
+            "",
+        ] {
+            assert_eq!(
+                scan(text.as_bytes()).is_ok(),
+                render(text.as_bytes(), Mode::Lossy, 0).is_ok(),
+                "{text:?}"
+            );
+        }
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(scan(deep.as_bytes()).unwrap_err().what, "nesting too deep");
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let ok = format!("{{{}}}", many.join(","));
+        assert_eq!(scan(ok.as_bytes()).unwrap().members.unwrap().len(), 40);
+        let repeated = format!("{{{},\"k\\u0033\":0}}", many.join(","));
+        assert_eq!(scan(repeated.as_bytes()).unwrap_err().what, "duplicate key");
+        let found = scan(br#"{"n":1e400,"m":[1]}"#).unwrap();
+        assert_eq!(found.beyond_f64, Some(5));
+        assert!(scan(b"[1]").unwrap().members.is_none());
+        let body = br#"{"event\u005ftype":"x\ud800","n":null}"#;
+        let m = scan(body).unwrap().members.unwrap();
+        assert!(key_is(body, &m[0], "event_type"));
+        assert_eq!(string_value(body, &m[0].value).as_deref(), Some("x\u{FFFD}"));
+        assert_eq!(string_value(body, &m[1].value), None);
     }
 }

@@ -36,7 +36,8 @@
 //! [`MerchantEvent::idempotency_key`] in any case ([`IdempotencyStore`]).
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -147,26 +148,35 @@ impl Verifier {
                 "X-Webhook-Signature does not match the body under any configured secret",
             ));
         }
-        // Authentic from here on; still parsed strictly, as the v3 bodies are.
-        let lossy = canonical::render(body, Mode::Lossy, 0).map_err(WebhookError::not_json)?;
-        let value: Value = serde_json::from_slice(&lossy).map_err(|_| {
-            WebhookError::new(
-                WebhookErrorKind::InvalidPayload,
+        // Authentic from here on; still checked strictly, as the v3 bodies are, in one pass that
+        // copies nothing; the envelope's fields are read from where they are, `data` is kept as
+        // received until asked for.
+        let scanned = canonical::scan(body).map_err(WebhookError::not_json)?;
+        if scanned.beyond_f64.is_some() {
+            return Err(invalid(
                 "the body holds a value serde_json cannot represent (a number beyond f64)",
-            )
-        })?;
-        let Value::Object(mut body) = value else {
+            ));
+        }
+        let Some(members) = scanned.members else {
             return Err(invalid("the body is not a JSON object"));
         };
-        let mut string = |name: &'static str, required: bool| -> Result<Option<String>, WebhookError> {
-            match body.remove(name) {
-                Some(Value::String(s)) => Ok(Some(s)),
-                None | Some(Value::Null) if !required => Ok(None),
+        let field = |name: &str| {
+            members
+                .iter()
+                .find(|m| canonical::key_is(body, m, name))
+                .map(|m| m.value.clone())
+        };
+        let string = |name: &'static str, required: bool| -> Result<Option<String>, WebhookError> {
+            match field(name) {
+                None if !required => Ok(None),
                 None => Err(invalid(match name {
                     "event_type" => "the body has no `event_type`",
                     _ => "the body has no `idempotency_key`",
                 })),
-                Some(_) => Err(invalid("an envelope field is not a string")),
+                Some(span) if !required && &body[span.clone()] == b"null" => Ok(None),
+                Some(span) => canonical::string_value(body, &span)
+                    .map(Some)
+                    .ok_or_else(|| invalid("an envelope field is not a string")),
             }
         };
         let event_type = string("event_type", true)?.unwrap_or_default();
@@ -174,7 +184,7 @@ impl Verifier {
         let version = string("version", false)?;
         let timestamp = string("timestamp", false)?;
         let merchant_id = string("merchant_id", false)?;
-        let data = body.remove("data").unwrap_or(Value::Null);
+        let data = field("data").map(|span| RawData(body[span].into()));
 
         if headers.event.is_some_and(|h| h.trim() != event_type) {
             return Err(WebhookError::new(
@@ -203,7 +213,6 @@ impl Verifier {
                 ));
             }
         }
-        let payload = MerchantPayload::from_parts(&event_type, data.clone());
         Ok(MerchantEvent {
             version,
             event_type,
@@ -211,7 +220,8 @@ impl Verifier {
             idempotency_key,
             merchant_id,
             data,
-            payload,
+            value: OnceLock::new(),
+            payload: OnceLock::new(),
         })
     }
 }
@@ -220,16 +230,70 @@ fn invalid(message: &'static str) -> WebhookError {
     WebhookError::new(WebhookErrorKind::InvalidPayload, message)
 }
 
+/// The text of a verified value, as received (valid JSON: checked by `canonical::scan`).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct RawData(pub(crate) Box<[u8]>);
+
+impl RawData {
+    /// The value, as `serde_json` reads it; lone surrogate escapes (which `serde_json` refuses)
+    /// read as U+FFFD.
+    pub(crate) fn value(&self, depth: usize) -> Value {
+        if let Ok(v) = serde_json::from_slice(&self.0) {
+            return v;
+        }
+        // Verified text: only lone surrogates can stop serde_json (numbers beyond f64 were
+        // refused, nesting is within its limit), and the lossy rendering has none.
+        canonical::render(&self.0, Mode::Lossy, depth)
+            .ok()
+            .and_then(|lossy| serde_json::from_slice(&lossy).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The text, as received.
+    pub(crate) fn text(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("null")
+    }
+}
+
 /// A verified merchant event. Every field comes from the signed body.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `data` stays as the JSON text received until [`data`](Self::data) or
+/// [`payload`](Self::payload) is first called; each is read once.
+#[derive(Clone)]
 pub struct MerchantEvent {
     version: Option<String>,
     event_type: String,
     timestamp: Option<String>,
     idempotency_key: String,
     merchant_id: Option<String>,
-    data: Value,
-    payload: MerchantPayload,
+    data: Option<RawData>,
+    value: OnceLock<Value>,
+    payload: OnceLock<MerchantPayload>,
+}
+
+impl fmt::Debug for MerchantEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MerchantEvent")
+            .field("version", &self.version)
+            .field("event_type", &self.event_type)
+            .field("timestamp", &self.timestamp)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("merchant_id", &self.merchant_id)
+            .field("data", self.data())
+            .field("payload", self.payload())
+            .finish()
+    }
+}
+
+impl PartialEq for MerchantEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && self.event_type == other.event_type
+            && self.timestamp == other.timestamp
+            && self.idempotency_key == other.idempotency_key
+            && self.merchant_id == other.merchant_id
+            && (self.data == other.data || self.data() == other.data())
+    }
 }
 
 impl MerchantEvent {
@@ -260,18 +324,33 @@ impl MerchantEvent {
     }
 
     /// The signed `data` (`Null` when absent). Lone surrogates in strings read as U+FFFD.
+    /// Read from the text on the first call.
     pub fn data(&self) -> &Value {
-        &self.data
+        self.value
+            .get_or_init(|| self.data.as_ref().map_or(Value::Null, |d| d.value(1)))
     }
 
-    /// The typed payload.
+    /// The signed `data` as received, byte for byte (`null` when absent): for your own types.
+    pub fn data_json(&self) -> &str {
+        self.data.as_ref().map_or("null", RawData::text)
+    }
+
+    /// The typed payload, read on the first call.
     pub fn payload(&self) -> &MerchantPayload {
-        &self.payload
+        self.payload
+            .get_or_init(|| MerchantPayload::from_parts(&self.event_type, self.data().clone()))
     }
 
     /// The typed payload, by value.
-    pub fn into_payload(self) -> MerchantPayload {
-        self.payload
+    pub fn into_payload(mut self) -> MerchantPayload {
+        if let Some(p) = self.payload.take() {
+            return p;
+        }
+        let data = match self.value.take() {
+            Some(v) => v,
+            None => self.data.as_ref().map_or(Value::Null, |d| d.value(1)),
+        };
+        MerchantPayload::from_parts(&self.event_type, data)
     }
 }
 

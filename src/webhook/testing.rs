@@ -134,3 +134,104 @@ pub fn merchant_headers(secret: &str, body: &[u8]) -> HeaderMap {
     );
     headers
 }
+
+/// For the fuzz target and tests (not a stable interface): checks that the one-pass paths agree
+/// with the tree-building reading they replaced on `body`, and returns what differs.
+///
+/// - The one-pass strict check (merchant verification) accepts exactly the bodies the strict
+///   renderer accepts, and finds the same top-level members.
+/// - A signed merchant delivery's lazily read `data` is the `data` of the whole body read as a
+///   `serde_json` tree (lone surrogates as U+FFFD).
+/// - A v3 delivery's lazily read `data` is what `serde_json` reads from the rebuilt message.
+#[doc(hidden)]
+pub fn streaming_disagreement(body: &[u8]) -> Option<String> {
+    use serde_json::Value;
+
+    let scanned = canonical::scan(body);
+    let rendered = canonical::render(body, Mode::Lossy, 0);
+    if scanned.is_ok() != rendered.is_ok() {
+        return Some(format!(
+            "one-pass check {:?}, strict renderer {:?}",
+            scanned.as_ref().err(),
+            rendered.as_ref().err()
+        ));
+    }
+    let (Ok(scanned), Ok(lossy)) = (scanned, rendered) else {
+        return None;
+    };
+    let tree: Option<Value> = serde_json::from_slice(&lossy).ok();
+    if scanned.beyond_f64.is_some() != tree.is_none() {
+        return Some(format!(
+            "number beyond f64 at {:?}, serde_json read it: {}",
+            scanned.beyond_f64,
+            tree.is_some()
+        ));
+    }
+    let (Some(members), Some(Value::Object(map))) = (&scanned.members, &tree) else {
+        return None;
+    };
+    if let Ok(Some(top)) = canonical::top_level_members(body) {
+        let spans: Vec<_> = top.iter().map(|m| m.span.clone()).collect();
+        let ours: Vec<_> = members.iter().map(|m| m.value.clone()).collect();
+        if spans != ours {
+            return Some(format!("top-level spans {ours:?}, strict renderer {spans:?}"));
+        }
+    }
+    if members.len() < map.len() {
+        return Some("fewer top-level members than serde_json found".into());
+    }
+
+    // Merchant: sign the body and compare `data` with the tree's.
+    let secret = "streaming-check";
+    let verified = merchant::Verifier::new([secret]).verify(&merchant_headers(secret, body), body);
+    let want = map.get("data").cloned().unwrap_or(Value::Null);
+    let envelope_ok = ["event_type", "idempotency_key"]
+        .iter()
+        .all(|k| map.get(*k).is_some_and(Value::is_string))
+        && ["version", "timestamp", "merchant_id"]
+            .iter()
+            .all(|k| map.get(*k).is_none_or(|v| v.is_string() || v.is_null()));
+    match &verified {
+        Ok(event) if event.data() != &want => {
+            return Some("merchant `data` differs from the tree's".into());
+        }
+        Ok(event) if event.clone().into_payload() != *event.payload() => {
+            return Some("merchant payload differs between payload() and into_payload()".into());
+        }
+        Ok(_) if !envelope_ok => return Some("merchant accepted a bad envelope".into()),
+        Err(e) if envelope_ok => return Some(format!("merchant refused a good envelope: {e}")),
+        _ => {}
+    }
+
+    // v3: the rebuilt message's `data`, read as a tree.
+    if let Ok(parsed) = v3::Parsed::from_body(body) {
+        let tag = super::mac(secret.as_bytes(), &parsed.canonical);
+        let header = format!("sha256={}", hex::encode(tag));
+        let parts = v3::DeliveryHeaders {
+            signature: Some(&header),
+            event: None,
+            integrator: None,
+        };
+        if let Ok(event) = v3::Verifier::new([secret]).verify_parts(parts, body) {
+            let want = map.get("data").cloned().unwrap_or(Value::Null);
+            if event.data() != &want && !(want.is_number() || contains_number(&want)) {
+                return Some("v3 `data` differs from the tree's".into());
+            }
+            if event.clone().into_payload() != *event.payload() {
+                return Some("v3 payload differs between payload() and into_payload()".into());
+            }
+        }
+    }
+    None
+}
+
+/// Whether a value holds a number anywhere (JavaScript may rewrite a number's text, and
+/// `serde_json` then reads the rewritten text, which may differ in its last bit).
+fn contains_number(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(_) => true,
+        serde_json::Value::Array(a) => a.iter().any(contains_number),
+        serde_json::Value::Object(o) => o.values().any(contains_number),
+        _ => false,
+    }
+}

@@ -45,12 +45,15 @@
 //! agree with the signed `event` when present, and the integrator header is passed on as
 //! received ([`V3Event::integrator`]).
 
+use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use super::canonical::{self, Mode};
 use super::events::{TransactionCallback, TransactionKind, V3Payload};
+use super::merchant::RawData;
 use super::{Keys, WebhookError, WebhookErrorKind, header, signature_from};
 use crate::{Operation as _, Secret, jsjson};
 
@@ -152,16 +155,14 @@ impl Verifier {
                 "X-Kotani-Event is not the signed `event`",
             ));
         }
-        let data = match &parsed.data {
-            Some(span) => verified_value(&parsed.canonical[span.clone()])?,
-            None => Value::Null,
-        };
-        let payload = V3Payload::from_ref(&parsed.event, &data);
+        // `data` stays as the signed text until asked for.
+        let data = parsed.data.map(|span| RawData(parsed.canonical[span].into()));
         Ok(V3Event {
             name: parsed.event,
             integrator: headers.integrator.map(|s| s.trim().to_string()),
             data,
-            payload,
+            value: OnceLock::new(),
+            payload: OnceLock::new(),
         })
     }
 }
@@ -271,15 +272,6 @@ fn string_at(body: &[u8], span: &Range<usize>) -> Option<String> {
     }
 }
 
-/// The verified `data` (its JavaScript text, as signed): serde_json reads it as it is, except
-/// for lone surrogate escapes, which it refuses; only then is the lossy copy rendered.
-fn verified_value(js: &[u8]) -> Result<Value, WebhookError> {
-    match serde_json::from_slice(js) {
-        Ok(v) => Ok(v),
-        Err(_) => value_at(js, &(0..js.len()), 1),
-    }
-}
-
 /// The value at `span`, as `serde_json` reads the verified structure.
 fn value_at(body: &[u8], span: &Range<usize>, depth: usize) -> Result<Value, WebhookError> {
     let text = body.get(span.clone()).unwrap_or_default();
@@ -293,12 +285,36 @@ fn value_at(body: &[u8], span: &Range<usize>, depth: usize) -> Result<Value, Web
 }
 
 /// A verified v3 event.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `data` stays as the signed JSON text until [`data`](Self::data) or
+/// [`payload`](Self::payload) is first called; each is read once.
+#[derive(Clone)]
 pub struct V3Event {
     name: String,
     integrator: Option<String>,
-    data: Value,
-    payload: V3Payload,
+    /// `data`'s JavaScript text, as signed.
+    data: Option<RawData>,
+    value: OnceLock<Value>,
+    payload: OnceLock<V3Payload>,
+}
+
+impl fmt::Debug for V3Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("V3Event")
+            .field("name", &self.name)
+            .field("integrator", &self.integrator)
+            .field("data", self.data())
+            .field("payload", self.payload())
+            .finish()
+    }
+}
+
+impl PartialEq for V3Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.integrator == other.integrator
+            && (self.data == other.data || self.data() == other.data())
+    }
 }
 
 impl V3Event {
@@ -314,19 +330,34 @@ impl V3Event {
     }
 
     /// The signed `data`, as JSON (`Null` when the body had none). Lone surrogates in strings
-    /// read as U+FFFD.
+    /// read as U+FFFD. Read from the signed text on the first call.
     pub fn data(&self) -> &Value {
-        &self.data
+        self.value
+            .get_or_init(|| self.data.as_ref().map_or(Value::Null, |d| d.value(1)))
     }
 
-    /// The typed payload.
+    /// The signed `data` as `JSON.stringify` wrote it, the exact bytes the MAC covers (`null`
+    /// when the body had none): for your own types.
+    pub fn data_json(&self) -> &str {
+        self.data.as_ref().map_or("null", RawData::text)
+    }
+
+    /// The typed payload, read on the first call.
     pub fn payload(&self) -> &V3Payload {
-        &self.payload
+        self.payload
+            .get_or_init(|| V3Payload::from_ref(&self.name, self.data()))
     }
 
     /// The typed payload, by value.
-    pub fn into_payload(self) -> V3Payload {
-        self.payload
+    pub fn into_payload(mut self) -> V3Payload {
+        if let Some(p) = self.payload.take() {
+            return p;
+        }
+        let data = match self.value.take() {
+            Some(v) => v,
+            None => self.data.as_ref().map_or(Value::Null, |d| d.value(1)),
+        };
+        V3Payload::from_parts(&self.name, data)
     }
 }
 
