@@ -15,6 +15,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+mod big;
+
 #[derive(Args)]
 pub struct BenchArgs {
     #[command(subcommand)]
@@ -91,6 +93,10 @@ impl Profile {
 /// Target thresholds of issue #9.
 const MAX_CPU_RATIO: f64 = 1.05;
 const MAX_WEBHOOK_64K_US: f64 = 1_000.0;
+/// Issue #15: merchant verification of 64 KB ≤ 3 × HMAC-SHA256 over the same bytes.
+const MAX_MERCHANT_OVER_HMAC: f64 = 3.0;
+/// Issue #15: v3 verification of 64 KB ≤ 5 × HMAC-SHA256 over the same bytes.
+const MAX_V3_OVER_HMAC: f64 = 5.0;
 const MAX_CONTRACT_MS: f64 = 1_000.0;
 const MAX_SPEC_REBUILD_S: f64 = 5.0;
 
@@ -185,6 +191,11 @@ fn runtime(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
         bail!("kotanipay-bench failed ({status})");
     }
     let mut section: Value = serde_json::from_slice(&std::fs::read(&raw)?).context("runtime.json")?;
+    if wants_contract {
+        eprintln!("bench: contract check of big captures (1,000 / 10,000 / 30,000 exchanges)");
+        let runs = if quick { 1 } else { 3 };
+        section["contract_big"] = big::measure(root, &dir.join("contract-1000.har"), &xtask, runs);
+    }
     section["generated_at"] = json!(now_utc());
     section["elapsed_s"] = json!(round3(started.elapsed().as_secs_f64()));
     section["machine"] = machine_before;
@@ -266,13 +277,32 @@ fn targets(report: &Value) -> Vec<Value> {
     let hooks = report.pointer("/runtime/webhooks").and_then(Value::as_array);
     for w in hooks.into_iter().flatten() {
         if w["payload_bytes"].as_u64().is_some_and(|b| b >= 60 * 1024) {
-            let name = format!("{} of a 64 KB delivery", w["what"].as_str().unwrap_or("?"));
-            out.push(target(
-                name,
-                f(w, "/us_per_call/median"),
-                MAX_WEBHOOK_64K_US,
-                "µs",
-            ));
+            let what = w["what"].as_str().unwrap_or("?");
+            // Issue #15: verification against HMAC-SHA256 over the same bytes, same runs.
+            let over_hmac = match what {
+                "merchant Verifier::verify" => Some(MAX_MERCHANT_OVER_HMAC),
+                "v3 Verifier::verify" => Some(MAX_V3_OVER_HMAC),
+                _ => None,
+            };
+            match over_hmac {
+                Some(limit) if w.get("ratio_over_hmac").is_some() => out.push(target(
+                    format!("{what} of a 64 KB delivery / HMAC-SHA256 of the same bytes"),
+                    f(w, "/ratio_over_hmac/median"),
+                    limit,
+                    "ratio",
+                )),
+                _ if w.get("ratio_over_hmac").is_some() => out.push(info(
+                    format!("{what} of a 64 KB delivery / HMAC-SHA256 of the same bytes"),
+                    f(w, "/ratio_over_hmac/median"),
+                    "ratio",
+                )),
+                _ => out.push(target(
+                    format!("{what} of a 64 KB delivery"),
+                    f(w, "/us_per_call/median"),
+                    MAX_WEBHOOK_64K_US,
+                    "µs",
+                )),
+            }
         }
     }
     for (key, build) in [
@@ -288,6 +318,7 @@ fn targets(report: &Value) -> Vec<Value> {
             ));
         }
     }
+    out.extend(big::targets(report));
     let builds = report.pointer("/build/profiles").and_then(Value::as_array);
     for p in builds.into_iter().flatten() {
         if p["profile"] == "dev" {
@@ -454,13 +485,22 @@ fn table(report: &Value) -> String {
     if let Some(w) = rt.get("webhooks").and_then(Value::as_array) {
         let _ = writeln!(t, "\n2b. Webhook verification");
         for x in w {
-            let _ = writeln!(
+            let _ = write!(
                 t,
-                "  {:<26} {:>6} B: {} µs",
+                "  {:<28} {:>6} B: {} µs",
                 x["what"].as_str().unwrap_or("?"),
                 x["payload_bytes"],
                 stat(&x["us_per_call"], 1)
             );
+            if x.get("ratio_over_hmac").is_some() {
+                let _ = write!(
+                    t,
+                    "; HMAC-SHA256 of the same bytes {} µs; ratio {}",
+                    stat(&x["hmac_us_per_call"], 1),
+                    stat(&x["ratio_over_hmac"], 2)
+                );
+            }
+            let _ = writeln!(t);
         }
     }
     for c in [rt.get("contract"), rt.get("contract_release")]
@@ -485,6 +525,9 @@ fn table(report: &Value) -> String {
         } else {
             let _ = writeln!(t, "  not available: {}", c["reason"].as_str().unwrap_or("?"));
         }
+    }
+    if let Some(b) = rt.get("contract_big") {
+        big::table(&mut t, b);
     }
     if let Some(b) = report.get("build") {
         build_table(&mut t, b);
@@ -1285,6 +1328,27 @@ fn now_utc() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_targets_on_the_ratio_over_hmac() {
+        let report = json!({"runtime": {"webhooks": [
+            {"what": "merchant Verifier::verify", "payload_bytes": 65512, "us_per_call": {"median": 300.0},
+             "hmac_us_per_call": {"median": 70.0}, "ratio_over_hmac": {"median": 4.3, "min": 4.0, "max": 4.5}},
+            {"what": "v3 Verifier::verify", "payload_bytes": 65454, "us_per_call": {"median": 260.0},
+             "hmac_us_per_call": {"median": 70.0}, "ratio_over_hmac": {"median": 3.6}},
+            {"what": "v3 verify + payload()", "payload_bytes": 65454, "us_per_call": {"median": 1200.0},
+             "hmac_us_per_call": {"median": 70.0}, "ratio_over_hmac": {"median": 18.0}},
+        ]}});
+        let t = targets(&report);
+        let met: Vec<Option<bool>> = t.iter().map(|x| x["met"].as_bool()).collect();
+        assert_eq!(met, vec![Some(false), Some(true), None]);
+        assert_eq!(
+            (t[0]["limit"].as_f64(), t[1]["limit"].as_f64()),
+            (Some(3.0), Some(5.0))
+        );
+        let text = table(&json!({"runtime": report["runtime"], "targets": t}));
+        assert!(text.contains("ratio 4.30"), "{text}");
+    }
 
     #[test]
     fn targets_from_a_report() {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::har::Exchange;
-use super::report::{Kind, Observation, PresenceTable, Source};
+use super::report::{Kind, Observation, PresenceTable, Source, finding_id};
 use super::specs::{Match, SpecOp, Specs, inferred_reason, path_pointer, url_host, url_path};
 use super::walk::{Seen, ValidatorCache, Walker};
 use crate::schema::{SchemaValidator, deref, escape_token};
@@ -20,15 +20,32 @@ struct InferredTally {
     reason: String,
     clean: usize,
     dirty: usize,
+    /// Sequence number of the exchange it was first seen in, and that exchange.
+    first: u64,
     source: Source,
 }
 
-/// Checks exchanges one by one and keeps what spans them.
-pub struct Checker<'s> {
-    specs: &'s Specs,
-    validators: Vec<SchemaValidator<'s>>,
-    caches: Vec<ValidatorCache>,
-    pub observations: Vec<Observation>,
+/// The position of an observation in the input: the exchange's sequence number (its place in
+/// all inputs, in order) and the observation's place among that exchange's observations.
+pub type Order = (u64, u32);
+
+/// A finding id's first observation (in input order) and how many there were.
+#[derive(Debug)]
+pub struct Aggregated {
+    pub order: Order,
+    pub observation: Observation,
+    pub count: usize,
+}
+
+/// Everything the checks keep across exchanges: findings aggregated by id, presence statistics,
+/// `x-kotani-inferred` tallies, operations seen and counts. Its size depends on the specs and
+/// the distinct findings, not on the number of exchanges. Tallies of disjoint sets of exchanges
+/// merge into the tally of their union whatever the order they are merged in (counts add up, the
+/// first observation is the one with the lowest [`Order`]), which is what makes the report the
+/// same with any number of threads.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub findings: BTreeMap<String, Aggregated>,
     pub presence: BTreeMap<(String, u16), PresenceTable>,
     /// (operation id, spec pointer; `""` for the operation itself) → tally.
     inferred: BTreeMap<(String, String), InferredTally>,
@@ -36,6 +53,143 @@ pub struct Checker<'s> {
     pub exchanges: usize,
     pub matched: usize,
     pub bodies_missing: usize,
+    /// Exchanges whose host is a Postman variable that was not set: (input, variable) → family
+    /// they matched by path (`"none"`: no operation) → count.
+    pub unknown_hosts: BTreeMap<(String, String), BTreeMap<&'static str, usize>>,
+}
+
+impl Tally {
+    /// Records an observation made at `order`.
+    pub fn observe(&mut self, order: Order, o: Observation) {
+        let id = finding_id(o.kind, o.operation_id.as_deref(), &o.pointer);
+        match self.findings.get_mut(&id) {
+            Some(a) => {
+                a.count += 1;
+                if order < a.order {
+                    a.order = order;
+                    a.observation = o;
+                }
+            }
+            None => {
+                self.findings.insert(
+                    id,
+                    Aggregated {
+                        order,
+                        observation: o,
+                        count: 1,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Adds the tally of other exchanges.
+    pub fn merge(&mut self, other: Tally) {
+        for (id, a) in other.findings {
+            match self.findings.get_mut(&id) {
+                Some(mine) => {
+                    mine.count += a.count;
+                    if a.order < mine.order {
+                        mine.order = a.order;
+                        mine.observation = a.observation;
+                    }
+                }
+                None => {
+                    self.findings.insert(id, a);
+                }
+            }
+        }
+        for (key, table) in other.presence {
+            let mine = self.presence.entry(key).or_default();
+            mine.samples += table.samples;
+            for (pointer, p) in table.fields {
+                let counts = mine.fields.entry(pointer).or_default();
+                counts.present += p.present;
+                counts.null += p.null;
+                counts.absent += p.absent;
+            }
+        }
+        for (key, t) in other.inferred {
+            match self.inferred.get_mut(&key) {
+                Some(mine) => {
+                    mine.clean += t.clean;
+                    mine.dirty += t.dirty;
+                    if t.first < mine.first {
+                        mine.first = t.first;
+                        mine.source = t.source;
+                    }
+                }
+                None => {
+                    self.inferred.insert(key, t);
+                }
+            }
+        }
+        self.operations.extend(other.operations);
+        self.exchanges += other.exchanges;
+        self.matched += other.matched;
+        self.bodies_missing += other.bodies_missing;
+        for (key, families) in other.unknown_hosts {
+            let mine = self.unknown_hosts.entry(key).or_default();
+            for (family, n) in families {
+                *mine.entry(family).or_default() += n;
+            }
+        }
+    }
+
+    /// Adds the `inferred_confirmed` findings: inferred items seen only without violations.
+    /// Call once, after the last merge.
+    pub fn finish(&mut self) {
+        for ((op_id, pointer), t) in std::mem::take(&mut self.inferred) {
+            if t.clean == 0 || t.dirty > 0 {
+                continue;
+            }
+            let what = if pointer.is_empty() {
+                "operation".to_owned()
+            } else if pointer.starts_with("/paths/") {
+                format!("response {pointer}")
+            } else {
+                format!("schema {pointer}")
+            };
+            let message = format!(
+                "x-kotani-inferred {what} matched {} response(s) without violations (inferred because: {})",
+                t.clean, t.reason
+            );
+            self.observe(
+                (t.first, u32::MAX),
+                Observation {
+                    kind: Kind::InferredConfirmed,
+                    family: Some(t.family),
+                    operation_id: Some(op_id),
+                    method: t.method,
+                    path: t.path,
+                    status: None,
+                    pointer,
+                    instance: String::new(),
+                    message,
+                    source: t.source,
+                },
+            );
+        }
+    }
+
+    /// The findings by id: each one's first observation and count.
+    pub fn into_findings(self) -> BTreeMap<String, (Observation, usize)> {
+        self.findings
+            .into_iter()
+            .map(|(id, a)| (id, (a.observation, a.count)))
+            .collect()
+    }
+}
+
+/// Checks exchanges one by one and keeps what spans them in a [`Tally`].
+pub struct Checker<'s> {
+    specs: &'s Specs,
+    validators: Vec<SchemaValidator<'s>>,
+    caches: Vec<ValidatorCache<'s>>,
+    pub tally: Tally,
+    /// The exchange being checked: its sequence number and how many observations it made.
+    seq: u64,
+    sub: u32,
 }
 
 /// A problem found in one exchange, before it becomes an observation.
@@ -52,21 +206,45 @@ impl<'s> Checker<'s> {
             specs,
             validators: specs.specs.iter().map(|s| SchemaValidator::new(&s.doc)).collect(),
             caches: specs.specs.iter().map(|_| ValidatorCache::default()).collect(),
-            observations: Vec::new(),
-            presence: BTreeMap::new(),
-            inferred: BTreeMap::new(),
-            operations: BTreeMap::new(),
-            exchanges: 0,
-            matched: 0,
-            bodies_missing: 0,
+            tally: Tally::default(),
+            seq: 0,
+            sub: 0,
         }
     }
 
-    /// Checks one exchange.
-    pub fn check(&mut self, ex: &Exchange) {
-        self.exchanges += 1;
+    fn observe(&mut self, o: Observation) {
+        let order = (self.seq, self.sub);
+        self.sub += 1;
+        self.tally.observe(order, o);
+    }
+
+    /// Checks one exchange; `seq` is its place in all inputs (it decides which occurrence of a
+    /// finding is shown as the first).
+    pub fn check(&mut self, seq: u64, ex: &Exchange) {
+        self.seq = seq;
+        self.sub = 0;
+        self.tally.exchanges += 1;
         let path = url_path(&ex.url);
-        match self.specs.match_request(&ex.method, &path) {
+        let mut matched = self.specs.match_request(&ex.method, &path);
+        if let Some(var) = &ex.host_variable {
+            // The host is an unset Postman variable: it may stand for a path prefix too, so the
+            // path seen may be the end of an operation's path.
+            if matches!(matched, Match::Unmatched { .. }) {
+                matched = self.specs.match_request_suffix(&ex.method, &path);
+            }
+            let family = match &matched {
+                Match::Operation(op) => op.family_name(),
+                Match::Unmatched { .. } => "none",
+            };
+            *self
+                .tally
+                .unknown_hosts
+                .entry((ex.source.file.clone(), var.clone()))
+                .or_default()
+                .entry(family)
+                .or_default() += 1;
+        }
+        match matched {
             Match::Operation(op) => self.check_operation(op, ex),
             Match::Unmatched { same_path } => {
                 let host = url_host(&ex.url).map(|h| format!(" on {h}")).unwrap_or_default();
@@ -78,7 +256,7 @@ impl<'s> Checker<'s> {
                         .collect();
                     message.push_str(&format!("; the path is documented for {}", others.join(", ")));
                 }
-                self.observations.push(Observation {
+                self.observe(Observation {
                     kind: Kind::UnmatchedRequest,
                     family: None,
                     operation_id: None,
@@ -95,14 +273,14 @@ impl<'s> Checker<'s> {
     }
 
     fn check_operation(&mut self, op: &'s SpecOp, ex: &Exchange) {
-        self.matched += 1;
-        self.operations.insert(
+        self.tally.matched += 1;
+        self.tally.operations.insert(
             (op.family_name().to_owned(), op.id.clone()),
             (op.method.clone(), op.path.clone()),
         );
         if ex.status == 0 {
             // The capture holds no response (blocked or aborted request).
-            self.bodies_missing += 1;
+            self.tally.bodies_missing += 1;
             return;
         }
         let mut found = Vec::new();
@@ -211,7 +389,7 @@ impl<'s> Checker<'s> {
             self.tally_inferred(op, pointer, &reason, clean, &ex.source);
         }
         for f in found {
-            self.observations.push(Observation {
+            self.observe(Observation {
                 kind: f.kind,
                 family: Some(op.family_name()),
                 operation_id: Some(op.id.clone()),
@@ -243,7 +421,7 @@ impl<'s> Checker<'s> {
             .map(|c| c.keys().map(String::as_str).collect())
             .unwrap_or_default();
         let Some(body) = ex.body.as_deref() else {
-            self.bodies_missing += 1;
+            self.tally.bodies_missing += 1;
             return;
         };
         if body_json.is_none() {
@@ -331,7 +509,7 @@ impl<'s> Checker<'s> {
                     inferred,
                     ..
                 } = walker;
-                let table = self.presence.entry((op.id.clone(), ex.status)).or_default();
+                let table = self.tally.presence.entry((op.id.clone(), ex.status)).or_default();
                 table.samples += 1;
                 for (pointer, seen) in presence {
                     let counts = table.fields.entry(pointer).or_default();
@@ -356,7 +534,9 @@ impl<'s> Checker<'s> {
     }
 
     fn tally_inferred(&mut self, op: &SpecOp, pointer: String, reason: &str, clean: bool, source: &Source) {
+        let seq = self.seq;
         let tally = self
+            .tally
             .inferred
             .entry((op.id.clone(), pointer))
             .or_insert_with(|| InferredTally {
@@ -366,43 +546,13 @@ impl<'s> Checker<'s> {
                 reason: reason.to_owned(),
                 clean: 0,
                 dirty: 0,
+                first: seq,
                 source: source.clone(),
             });
         if clean {
             tally.clean += 1;
         } else {
             tally.dirty += 1;
-        }
-    }
-
-    /// Adds the `inferred_confirmed` observations: inferred items seen only without violations.
-    pub fn finish(&mut self) {
-        for ((op_id, pointer), t) in std::mem::take(&mut self.inferred) {
-            if t.clean == 0 || t.dirty > 0 {
-                continue;
-            }
-            let what = if pointer.is_empty() {
-                "operation".to_owned()
-            } else if pointer.starts_with("/paths/") {
-                format!("response {pointer}")
-            } else {
-                format!("schema {pointer}")
-            };
-            self.observations.push(Observation {
-                kind: Kind::InferredConfirmed,
-                family: Some(t.family),
-                operation_id: Some(op_id),
-                method: t.method,
-                path: t.path,
-                status: None,
-                pointer,
-                instance: String::new(),
-                message: format!(
-                    "x-kotani-inferred {what} matched {} response(s) without violations (inferred because: {})",
-                    t.clean, t.reason
-                ),
-                source: t.source,
-            });
         }
     }
 }
@@ -490,6 +640,64 @@ pub fn serde_path_to_pointers(path: &str) -> (String, String) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn observation(instance: &str, entry: usize) -> Observation {
+        Observation {
+            kind: Kind::UndocumentedField,
+            family: Some("v3"),
+            operation_id: Some("get_x".into()),
+            method: "GET".into(),
+            path: "/x".into(),
+            status: Some(200),
+            pointer: "/data/*/extra".into(),
+            instance: instance.into(),
+            message: format!("seen in {entry}"),
+            source: Source::entry("f.har", entry, None),
+        }
+    }
+
+    #[test]
+    fn tallies_merge_the_same_in_any_order() {
+        let tally = |seqs: &[u64]| {
+            let mut t = Tally::default();
+            for &seq in seqs {
+                t.observe((seq, 0), observation(&format!("/data/{seq}/extra"), seq as usize));
+                t.exchanges += 1;
+                let table = t.presence.entry(("get_x".into(), 200)).or_default();
+                table.samples += 1;
+                table.fields.entry("/data/*/extra".into()).or_default().present += 1;
+            }
+            t
+        };
+        let merged = |parts: Vec<Tally>| {
+            let mut total = Tally::default();
+            for p in parts {
+                total.merge(p);
+            }
+            total.finish();
+            let a = &total.findings["undocumented_field:get_x:/data/*/extra"];
+            (
+                a.count,
+                a.order,
+                a.observation.instance.clone(),
+                a.observation.message.clone(),
+                total.exchanges,
+                total.presence[&("get_x".to_owned(), 200)].fields["/data/*/extra"],
+            )
+        };
+        let one = merged(vec![tally(&[7, 3, 9, 12])]);
+        assert_eq!(one.0, 4);
+        assert_eq!(
+            (one.1, one.2.as_str(), one.3.as_str()),
+            ((3, 0), "/data/3/extra", "seen in 3")
+        );
+        assert_eq!(one, merged(vec![tally(&[9, 12]), tally(&[7, 3])]));
+        assert_eq!(
+            one,
+            merged(vec![tally(&[7]), tally(&[12]), tally(&[]), tally(&[9, 3])])
+        );
+        assert_eq!(one.5.present, 4);
+    }
 
     #[test]
     fn serde_paths() {

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::report::{Finding, Kind, Report, Severity};
+use super::postman;
+use super::report::{Finding, Kind, Report, Severity, Source};
 use super::waivers::Waiver;
 
 /// `--format`.
@@ -146,6 +147,12 @@ fn text(report: &Report) -> String {
             report.bodies_missing
         );
     }
+    if !report.notes.is_empty() {
+        let _ = writeln!(out, "\nNotes:");
+        for note in &report.notes {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
     let _ = writeln!(out, "\n{}", summary_line(report));
     out
 }
@@ -160,9 +167,17 @@ fn write_waivers_text(out: &mut String, waivers: &[Waiver], title: &str) {
     }
 }
 
+/// Where a finding was first seen: `capture.har #4`, or for a Postman example
+/// `kotani.postman_collection.json #3 (Kotani › Wallets › List wallets › example "200 OK")`.
+pub fn source_name(s: &Source) -> String {
+    match &s.postman {
+        Some(origin) => format!("{} #{} ({})", s.file, s.entry, postman::origin_text(origin)),
+        None => format!("{} #{}", s.file, s.entry),
+    }
+}
+
 fn source_text(f: &Finding) -> String {
-    let s = &f.first_seen;
-    let mut out = format!("{} #{}", s.file, s.entry);
+    let mut out = source_name(&f.first_seen);
     if !f.instance.is_empty() && f.instance != f.pointer {
         out.push_str(&format!(" at {}", f.instance));
     }
@@ -187,6 +202,19 @@ fn varying_fields(report: &Report) -> VaryingRows<'_> {
             (!rows.is_empty()).then_some((op.as_str(), *status, table.samples, rows))
         })
         .collect()
+}
+
+/// `{"file", "entry", "comment"}`, and for a Postman example also `collection`, `folders` (the
+/// folder names from the top), `request` and `example`.
+fn source_json(s: &Source) -> Value {
+    let mut v = json!({"file": s.file, "entry": s.entry, "comment": s.comment});
+    if let Some(o) = &s.postman {
+        v["collection"] = json!(o.collection);
+        v["folders"] = json!(o.folders);
+        v["request"] = json!(o.request);
+        v["example"] = json!(o.example);
+    }
+    v
 }
 
 fn waiver_json(w: &Waiver) -> Value {
@@ -214,11 +242,7 @@ pub fn json_report(report: &Report) -> Value {
                 "count": f.count,
                 "fails": f.fails(fail_on(report)),
                 "waiver": f.waiver.as_ref().map(waiver_json),
-                "first_seen": {
-                    "file": f.first_seen.file,
-                    "entry": f.first_seen.entry,
-                    "comment": f.first_seen.comment,
-                },
+                "first_seen": source_json(&f.first_seen),
             })
         })
         .collect();
@@ -262,6 +286,7 @@ pub fn json_report(report: &Report) -> Value {
         "presence": presence,
         "skipped": report.skipped.iter().map(|s| json!({"operation_id": s.operation_id, "family": s.family, "kind": s.kind, "reason": s.reason})).collect::<Vec<_>>(),
         "transport_errors": report.transport_errors,
+        "notes": report.notes,
     })
 }
 
@@ -352,6 +377,13 @@ fn junit(report: &Report) -> String {
         }
         out.push_str("    </testcase>\n");
     }
+    if !report.notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "    <system-out>{}</system-out>",
+            xml_escape(&report.notes.join("\n"))
+        );
+    }
     if !report.expired_waivers.is_empty() {
         let body: Vec<String> = report
             .expired_waivers
@@ -371,13 +403,14 @@ fn junit(report: &Report) -> String {
 
 fn finding_line(f: &Finding) -> String {
     format!(
-        "{} {} status {} {}: {} (id {}){}",
+        "{} {} status {} {}: {} (id {}; first seen: {}){}",
         f.severity,
         f.kind.name(),
         status_text(f.status),
         if f.pointer.is_empty() { "/" } else { &f.pointer },
         f.message,
         f.id,
+        source_name(&f.first_seen),
         waiver_note(f)
     )
 }
@@ -404,8 +437,8 @@ fn markdown(report: &Report) -> String {
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
     } else {
-        out.push_str("| severity | kind | operation | status | pointer | message | count |\n");
-        out.push_str("|---|---|---|---|---|---|---|\n");
+        out.push_str("| severity | kind | operation | status | pointer | message | count | first seen |\n");
+        out.push_str("|---|---|---|---|---|---|---|---|\n");
         for f in &report.findings {
             let sev = if f.waiver.is_some() {
                 format!("{} (waived)", f.severity)
@@ -419,13 +452,20 @@ fn markdown(report: &Report) -> String {
                 .unwrap_or_else(|| format!("`{} {}`", f.method, f.path));
             let _ = writeln!(
                 out,
-                "| {sev} | `{}` | {op} | {} | `{}` | {} | {} |",
+                "| {sev} | `{}` | {op} | {} | `{}` | {} | {} | {} |",
                 f.kind.name(),
                 status_text(f.status),
                 md_cell(if f.pointer.is_empty() { "/" } else { &f.pointer }),
                 md_cell(&f.message),
-                f.count
+                f.count,
+                md_cell(&source_name(&f.first_seen))
             );
+        }
+    }
+    if !report.notes.is_empty() {
+        out.push_str("\n**Notes**\n\n");
+        for note in &report.notes {
+            let _ = writeln!(out, "- {}", md_cell(note));
         }
     }
     if !report.expired_waivers.is_empty() {

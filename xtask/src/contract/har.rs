@@ -9,6 +9,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use super::report::Source;
+use super::stream::{self, Found, StreamError};
 
 /// One request/response pair.
 #[derive(Debug, Clone)]
@@ -30,82 +31,106 @@ pub struct Exchange {
     pub started: String,
     /// Milliseconds the exchange took.
     pub time_ms: f64,
+    /// The URL starts with this Postman variable, which was not set: the host (and any path
+    /// prefix) is unknown.
+    pub host_variable: Option<String>,
 }
 
-/// Reads the exchanges of a HAR file.
-pub fn load(path: &Path, display: &str) -> anyhow::Result<Vec<Exchange>> {
-    let text = std::fs::read(path).with_context(|| format!("cannot read HAR {display}"))?;
-    let har: Value = serde_json::from_slice(&text).with_context(|| format!("{display}: not JSON"))?;
-    parse(&har, display).map_err(|e| anyhow!("{display}: {e}"))
+/// Reads a HAR file as a stream, entry by entry: `each` gets every exchange as soon as its entry
+/// is parsed, and no more than one entry is held at a time. Returns the number of entries.
+pub fn stream(
+    path: &Path,
+    display: &str,
+    each: &mut dyn FnMut(Exchange) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read HAR {display}"))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let found = stream::array_at(reader, &["log", "entries"], &mut |i, entry| {
+        each(exchange(i, &entry, display).map_err(|e| anyhow!("{display}: {e}"))?)
+    })
+    .map_err(|e| match e {
+        StreamError::Callback(e) => e,
+        e => anyhow!("{display}: {e}"),
+    })?;
+    match found {
+        Found::Array(n) => Ok(n),
+        Found::NotArray | Found::Missing => bail!("{display}: not a HAR file (no log.entries)"),
+    }
 }
 
+/// The exchanges of a whole HAR document.
+#[cfg(test)]
 pub fn parse(har: &Value, display: &str) -> anyhow::Result<Vec<Exchange>> {
     let Some(entries) = har.pointer("/log/entries").and_then(Value::as_array) else {
         bail!("not a HAR file (no log.entries)");
     };
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, entry) in entries.iter().enumerate() {
-        let request = entry
-            .get("request")
-            .ok_or_else(|| anyhow!("entry {i}: no request"))?;
-        let response = entry
-            .get("response")
-            .ok_or_else(|| anyhow!("entry {i}: no response"))?;
-        let method = str_at(request, "method").ok_or_else(|| anyhow!("entry {i}: no request.method"))?;
-        let url = str_at(request, "url").ok_or_else(|| anyhow!("entry {i}: no request.url"))?;
-        let status = response
-            .get("status")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| anyhow!("entry {i}: no response.status"))?;
-        // HAR writes status 0 for a request that got no response (blocked, aborted).
-        let status = u16::try_from(status).map_err(|_| anyhow!("entry {i}: bad status {status}"))?;
-        let response_headers = headers(response);
-        let content = response.get("content");
-        let content_type = content
-            .and_then(|c| str_at(c, "mimeType"))
-            .filter(|m| !m.is_empty())
-            .map(str::to_owned)
-            .or_else(|| header(&response_headers, "content-type").map(str::to_owned));
-        let body = match content.and_then(|c| c.get("text")).and_then(Value::as_str) {
-            Some(text) => Some(
-                decode_text(text, content.and_then(|c| str_at(c, "encoding")))
-                    .map_err(|e| anyhow!("entry {i}: {e}"))?,
-            ),
-            None if content.and_then(|c| c.get("size")).and_then(Value::as_i64) == Some(0) => {
-                Some(Vec::new())
-            }
-            None => None,
-        };
-        let request_body = request
-            .pointer("/postData/text")
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| exchange(i, entry, display))
+        .collect()
+}
+
+/// The exchange of entry `i`.
+fn exchange(i: usize, entry: &Value, display: &str) -> anyhow::Result<Exchange> {
+    let request = entry
+        .get("request")
+        .ok_or_else(|| anyhow!("entry {i}: no request"))?;
+    let response = entry
+        .get("response")
+        .ok_or_else(|| anyhow!("entry {i}: no response"))?;
+    let method = str_at(request, "method").ok_or_else(|| anyhow!("entry {i}: no request.method"))?;
+    let url = str_at(request, "url").ok_or_else(|| anyhow!("entry {i}: no request.url"))?;
+    let status = response
+        .get("status")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| anyhow!("entry {i}: no response.status"))?;
+    // HAR writes status 0 for a request that got no response (blocked, aborted).
+    let status = u16::try_from(status).map_err(|_| anyhow!("entry {i}: bad status {status}"))?;
+    let response_headers = headers(response);
+    let content = response.get("content");
+    let content_type = content
+        .and_then(|c| str_at(c, "mimeType"))
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .or_else(|| header(&response_headers, "content-type").map(str::to_owned));
+    let body = match content.and_then(|c| c.get("text")).and_then(Value::as_str) {
+        Some(text) => Some(
+            decode_text(text, content.and_then(|c| str_at(c, "encoding")))
+                .map_err(|e| anyhow!("entry {i}: {e}"))?,
+        ),
+        None if content.and_then(|c| c.get("size")).and_then(Value::as_i64) == Some(0) => Some(Vec::new()),
+        None => None,
+    };
+    let request_body = request
+        .pointer("/postData/text")
+        .and_then(Value::as_str)
+        .map(|t| t.as_bytes().to_vec());
+    Ok(Exchange {
+        method: method.to_ascii_uppercase(),
+        url: url.to_owned(),
+        request_headers: headers(request),
+        request_body,
+        request_content_type: request
+            .pointer("/postData/mimeType")
             .and_then(Value::as_str)
-            .map(|t| t.as_bytes().to_vec());
-        out.push(Exchange {
-            method: method.to_ascii_uppercase(),
-            url: url.to_owned(),
-            request_headers: headers(request),
-            request_body,
-            request_content_type: request
-                .pointer("/postData/mimeType")
-                .and_then(Value::as_str)
+            .map(str::to_owned),
+        status,
+        status_text: str_at(response, "statusText").unwrap_or_default().to_owned(),
+        response_headers,
+        content_type,
+        body,
+        source: Source::entry(
+            display,
+            i,
+            str_at(entry, "comment")
+                .or_else(|| str_at(response, "comment"))
                 .map(str::to_owned),
-            status,
-            status_text: str_at(response, "statusText").unwrap_or_default().to_owned(),
-            response_headers,
-            content_type,
-            body,
-            source: Source {
-                file: display.to_owned(),
-                entry: i,
-                comment: str_at(entry, "comment")
-                    .or_else(|| str_at(response, "comment"))
-                    .map(str::to_owned),
-            },
-            started: str_at(entry, "startedDateTime").unwrap_or_default().to_owned(),
-            time_ms: entry.get("time").and_then(Value::as_f64).unwrap_or(0.0),
-        });
-    }
-    Ok(out)
+        ),
+        started: str_at(entry, "startedDateTime").unwrap_or_default().to_owned(),
+        time_ms: entry.get("time").and_then(Value::as_f64).unwrap_or(0.0),
+        host_variable: None,
+    })
 }
 
 fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -251,5 +276,50 @@ mod tests {
         let again = parse(&to_har(&ex, "round trip"), "y").unwrap();
         assert_eq!(again.len(), 3);
         assert_eq!(again[0].body.as_deref(), Some(&b"{}"[..]));
+    }
+
+    fn streamed(text: &str) -> anyhow::Result<Vec<Exchange>> {
+        let dir = std::env::temp_dir().join(format!("xtask-har-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!(
+            "{:x}.har",
+            text.len() * 31 + text.bytes().map(usize::from).sum::<usize>()
+        ));
+        std::fs::write(&path, text).unwrap();
+        let mut out = Vec::new();
+        let result = stream(&path, "t.har", &mut |ex| {
+            out.push(ex);
+            Ok(())
+        });
+        let _ = std::fs::remove_file(&path);
+        result.map(|n| {
+            assert_eq!(n, out.len());
+            out
+        })
+    }
+
+    #[test]
+    fn streams_the_same_exchanges_as_a_whole_read() {
+        let har = json!({"log": {"version": "1.2", "entries": [
+            {"request": {"method": "get", "url": "https://h/a"},
+             "response": {"status": 200, "content": {"mimeType": "application/json", "text": "{}"}}, "comment": "c"},
+            {"request": {"method": "POST", "url": "https://h/b", "postData": {"mimeType": "application/json", "text": "{\"x\":1}"}},
+             "response": {"status": 201, "content": {"size": 0, "mimeType": ""}}},
+        ], "creator": {"name": "after the entries"}}});
+        let whole = parse(&har, "t.har").unwrap();
+        let read = streamed(&har.to_string()).unwrap();
+        assert_eq!(format!("{whole:?}"), format!("{read:?}"));
+        let err = |text: &str| streamed(text).unwrap_err().to_string();
+        assert!(
+            err("not json").starts_with("t.har: not JSON"),
+            "{}",
+            err("not json")
+        );
+        assert_eq!(err(r#"{"log": {}}"#), "t.har: not a HAR file (no log.entries)");
+        assert_eq!(err(r#"[]"#), "t.har: not a HAR file (no log.entries)");
+        assert_eq!(
+            err(r#"{"log": {"entries": [{"request": {"method": "GET", "url": "u"}}]}}"#),
+            "t.har: entry 0: no response"
+        );
     }
 }

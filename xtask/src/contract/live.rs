@@ -651,13 +651,14 @@ async fn call(
         response_headers,
         content_type,
         body: Some(bytes.to_vec()),
-        source: Source {
-            file: format!("live {}", family_name(target.family)),
-            entry: index,
-            comment: Some(format!("live call of {} ({})", op.id, family_name(op.family))),
-        },
+        source: Source::entry(
+            &format!("live {}", family_name(target.family)),
+            index,
+            Some(format!("live call of {} ({})", op.id, family_name(op.family))),
+        ),
         started,
         time_ms: t0.elapsed().as_secs_f64() * 1000.0,
+        host_variable: None,
     })
 }
 

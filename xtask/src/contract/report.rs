@@ -116,14 +116,43 @@ impl FromStr for Kind {
     }
 }
 
-/// Where an exchange came from: a HAR file and entry, or a live call.
+/// Where an exchange came from: a HAR file and entry, a saved example of a Postman collection,
+/// or a live call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     pub file: String,
-    /// Index of the entry in the HAR file (0-based), or of the call in a live run.
+    /// Index of the entry in the HAR file (0-based), of the saved example in the collection (in
+    /// document order, 0-based), or of the call in a live run.
     pub entry: usize,
     /// The HAR entry's `comment` (provenance), if any.
     pub comment: Option<String>,
+    /// A Postman example: its collection, folders, request and example names.
+    pub postman: Option<Box<PostmanOrigin>>,
+}
+
+impl Source {
+    /// A HAR entry (or a live call).
+    pub fn entry(file: &str, entry: usize, comment: Option<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            entry,
+            comment,
+            postman: None,
+        }
+    }
+}
+
+/// Where in a Postman collection a saved example is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostmanOrigin {
+    /// The collection's `info.name`.
+    pub collection: String,
+    /// The folders from the top, outermost first.
+    pub folders: Vec<String>,
+    /// The request (item) name.
+    pub request: String,
+    /// The saved example (response) name.
+    pub example: String,
 }
 
 /// One occurrence of a problem in one exchange, before aggregation.
@@ -223,49 +252,61 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Live calls that got no HTTP response (the target was unreachable).
     pub transport_errors: Vec<String>,
+    /// What the report should say about its inputs: a collection without saved responses, a
+    /// Postman host variable that was not set, ...
+    pub notes: Vec<String>,
 }
 
 impl Report {
     /// Aggregates observations into findings (by id), applies severities and waivers, and orders
-    /// them: most severe first, then by operation and id.
+    /// them: most severe first, then by operation and id. The first observation of an id (in the
+    /// order given) is the one the finding shows.
+    #[cfg(test)]
     pub fn add_observations(
         &mut self,
         observations: Vec<Observation>,
         severities: &HashMap<Kind, Severity>,
         waivers: &WaiverSet,
     ) {
-        let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
+        let mut by_id: BTreeMap<String, (Observation, usize)> = BTreeMap::new();
         for o in observations {
             let id = finding_id(o.kind, o.operation_id.as_deref(), &o.pointer);
-            if let Some(f) = by_id.get_mut(&id) {
-                f.count += 1;
-                continue;
-            }
+            by_id.entry(id).or_insert((o, 0)).1 += 1;
+        }
+        self.add_aggregated(by_id, severities, waivers);
+    }
+
+    /// Adds findings already aggregated by id (finding id → its first observation and how many
+    /// times it was observed), applies severities and waivers, and orders them: most severe
+    /// first, then by operation and id.
+    pub fn add_aggregated(
+        &mut self,
+        by_id: BTreeMap<String, (Observation, usize)>,
+        severities: &HashMap<Kind, Severity>,
+        waivers: &WaiverSet,
+    ) {
+        for (id, (o, count)) in by_id {
             let severity = severities
                 .get(&o.kind)
                 .copied()
                 .unwrap_or_else(|| o.kind.default_severity());
-            by_id.insert(
-                id.clone(),
-                Finding {
-                    waiver: waivers.active(&id).cloned(),
-                    id,
-                    kind: o.kind,
-                    severity,
-                    family: o.family,
-                    operation_id: o.operation_id,
-                    method: o.method,
-                    path: o.path,
-                    status: o.status,
-                    pointer: o.pointer,
-                    instance: o.instance,
-                    message: o.message,
-                    count: 1,
-                    first_seen: o.source,
-                },
-            );
+            self.findings.push(Finding {
+                waiver: waivers.active(&id).cloned(),
+                id,
+                kind: o.kind,
+                severity,
+                family: o.family,
+                operation_id: o.operation_id,
+                method: o.method,
+                path: o.path,
+                status: o.status,
+                pointer: o.pointer,
+                instance: o.instance,
+                message: o.message,
+                count,
+                first_seen: o.source,
+            });
         }
-        self.findings.extend(by_id.into_values());
         self.findings.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -347,11 +388,7 @@ mod tests {
             pointer: pointer.into(),
             instance: pointer.replace('*', "0"),
             message: "m".into(),
-            source: Source {
-                file: "f".into(),
-                entry: 0,
-                comment: None,
-            },
+            source: Source::entry("f", 0, None),
         }
     }
 

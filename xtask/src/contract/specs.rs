@@ -59,19 +59,15 @@ pub struct SpecOp {
     pub inferred: Option<String>,
     /// Everything the spec says about it (`kotanipay_codegen`'s operation model).
     pub model: kotanipay_codegen::Operation,
+    /// The path template's segments (`["api", "v3", "wallet", "fiat", "{id}"]`).
+    segments: Vec<String>,
+    /// Number of path segments that are literal (not `{param}`): more is more specific.
+    literal_segments: usize,
 }
 
 impl SpecOp {
     pub fn family_name(&self) -> &'static str {
         family_name(self.family)
-    }
-
-    /// Number of path segments that are literal (not `{param}`): more is more specific.
-    fn literal_segments(&self) -> usize {
-        self.path
-            .split('/')
-            .filter(|s| !s.is_empty() && !is_template(s))
-            .count()
     }
 }
 
@@ -121,6 +117,12 @@ impl Specs {
                     pointer: op.pointer.clone(),
                     inferred: op.inferred.clone(),
                     model: op.clone(),
+                    segments: op.path.split('/').skip(1).map(str::to_owned).collect(),
+                    literal_segments: op
+                        .path
+                        .split('/')
+                        .filter(|s| !s.is_empty() && !is_template(s))
+                        .count(),
                 });
             }
         }
@@ -162,18 +164,60 @@ impl Specs {
     /// before `/offramp/{referenceId}`), then the one that strips the shortest server prefix.
     pub fn match_request(&self, method: &str, path: &str) -> Match<'_> {
         let path = normalize_path(path);
+        let got: Vec<&str> = path.split('/').skip(1).collect();
         let mut best: Option<(&SpecOp, (usize, std::cmp::Reverse<usize>))> = None;
         let mut same_path = Vec::new();
         for op in &self.ops {
             let spec = &self.specs[op.spec];
-            let Some(stripped) = spec.strip_to_match(&path, &op.path) else {
+            let Some(stripped) = spec.strip_to_match(&got, &op.segments) else {
                 continue;
             };
             if !op.method.eq_ignore_ascii_case(method) {
                 same_path.push(op);
                 continue;
             }
-            let score = (op.literal_segments(), std::cmp::Reverse(stripped));
+            let score = (op.literal_segments, std::cmp::Reverse(stripped));
+            if best.as_ref().is_none_or(|(_, s)| score > *s) {
+                best = Some((op, score));
+            }
+        }
+        match best {
+            Some((op, _)) => Match::Operation(op),
+            None => Match::Unmatched { same_path },
+        }
+    }
+
+    /// Matches a request whose URL starts with an unknown part: a Postman variable that was not
+    /// set, standing for the scheme, the host and maybe a path prefix. So `path` may be the end
+    /// of an operation's path (server prefix included): `/wallet/fiat` of
+    /// `{{base_url}}/wallet/fiat` is the end of `/api/v3/wallet/fiat`. Several candidates: the
+    /// one with the most literal segments wins, then the one with the fewest segments unknown.
+    pub fn match_request_suffix(&self, method: &str, path: &str) -> Match<'_> {
+        let path = normalize_path(path);
+        let got: Vec<&str> = path.split('/').skip(1).collect();
+        type Score = (usize, std::cmp::Reverse<usize>);
+        let mut best: Option<(&SpecOp, Score)> = None;
+        let mut same_path = Vec::new();
+        for op in &self.ops {
+            let spec = &self.specs[op.spec];
+            let want: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+            let unknown = spec
+                .prefixes
+                .iter()
+                .map(|p| p.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>())
+                .chain(std::iter::once(Vec::new()))
+                .filter_map(|prefix| {
+                    let full: Vec<&str> = prefix.into_iter().chain(want.iter().copied()).collect();
+                    let missing = full.len().checked_sub(got.len())?;
+                    segments_match(&got, &full[missing..]).then_some(missing)
+                })
+                .min();
+            let Some(unknown) = unknown else { continue };
+            if !op.method.eq_ignore_ascii_case(method) {
+                same_path.push(op);
+                continue;
+            }
+            let score = (op.literal_segments, std::cmp::Reverse(unknown));
             if best.as_ref().is_none_or(|(_, s)| score > *s) {
                 best = Some((op, score));
             }
@@ -241,37 +285,32 @@ impl Spec {
         }
     }
 
-    /// If `path` matches `template` after removing one of this spec's server prefixes, the
-    /// number of segments removed.
-    fn strip_to_match(&self, path: &str, template: &str) -> Option<usize> {
-        let got: Vec<&str> = path.split('/').skip(1).collect();
-        let want: Vec<&str> = template.split('/').skip(1).collect();
-        let mut candidates: Vec<usize> = Vec::new();
-        for prefix in &self.prefixes {
-            let n = prefix.split('/').filter(|s| !s.is_empty()).count();
-            if got.len() >= n
-                && got[..n]
-                    .iter()
-                    .copied()
-                    .eq(prefix.split('/').filter(|s| !s.is_empty()))
-            {
-                candidates.push(n);
-            }
+    /// If the path's segments `got` match the template's `want` after removing one of this
+    /// spec's server prefixes, the number of segments removed (the fewest that match).
+    fn strip_to_match(&self, got: &[&str], want: &[String]) -> Option<usize> {
+        // Only the prefix of the right length can match.
+        let n = got.len().checked_sub(want.len())?;
+        if !segments_match(&got[n..], want) {
+            return None;
         }
-        if self.any_prefix {
-            candidates.extend(0..got.len());
-        }
-        candidates.sort_unstable();
-        candidates.into_iter().find(|&n| segments_match(&got[n..], &want))
+        let prefix_matches = self.any_prefix
+            || self.prefixes.iter().any(|prefix| {
+                prefix.split('/').filter(|s| !s.is_empty()).count() == n
+                    && got[..n]
+                        .iter()
+                        .copied()
+                        .eq(prefix.split('/').filter(|s| !s.is_empty()))
+            });
+        prefix_matches.then_some(n)
     }
 }
 
-fn segments_match(got: &[&str], want: &[&str]) -> bool {
+fn segments_match<W: AsRef<str>>(got: &[&str], want: &[W]) -> bool {
     got.len() == want.len()
-        && got
-            .iter()
-            .zip(want)
-            .all(|(g, w)| if is_template(w) { !g.is_empty() } else { g == w })
+        && got.iter().zip(want).all(|(g, w)| {
+            let w = w.as_ref();
+            if is_template(w) { !g.is_empty() } else { *g == w }
+        })
 }
 
 /// Fills a server URL's `{variables}` with their defaults.
@@ -287,25 +326,31 @@ fn substitute_variables(url: &str, server: &Value) -> String {
     out
 }
 
-/// The path of a URL (`https://h/a/b?q` → `/a/b`); a relative URL is taken as a path.
+/// The path of a URL (`https://h/a/b?q` → `/a/b`); a relative URL is taken as a path. A URL
+/// that starts with a Postman variable that was not set (`{{base_url}}/wallet`) has the path
+/// after it (`/wallet`): the variable stands for the scheme and host.
 pub fn url_path(url: &str) -> String {
     let without_fragment = url.split('#').next().unwrap_or_default();
     let without_query = without_fragment.split('?').next().unwrap_or_default();
-    match without_query.find("://") {
-        Some(i) => {
-            let rest = &without_query[i + 3..];
-            match rest.find('/') {
-                Some(j) => rest[j..].to_owned(),
-                None => "/".to_owned(),
-            }
-        }
-        None => without_query.to_owned(),
+    let rest = match without_query.find("://") {
+        Some(i) => &without_query[i + 3..],
+        None if without_query.starts_with("{{") => without_query,
+        None => return without_query.to_owned(),
+    };
+    match rest.find('/') {
+        Some(j) => rest[j..].to_owned(),
+        None => "/".to_owned(),
     }
 }
 
-/// The host (with port) of an absolute URL.
+/// The host (with port) of an absolute URL; the variable of a URL that starts with a Postman
+/// variable that was not set (`{{base_url}}`).
 pub fn url_host(url: &str) -> Option<&str> {
-    let rest = &url[url.find("://")? + 3..];
+    let rest = match url.find("://") {
+        Some(i) => &url[i + 3..],
+        None if url.starts_with("{{") => url,
+        None => return None,
+    };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..end];
     Some(authority.rsplit('@').next().unwrap_or(authority))
@@ -421,9 +466,37 @@ mod tests {
     }
 
     #[test]
+    fn unknown_host_matches_the_end_of_a_path() {
+        let s = specs();
+        let suffix = |method: &str, path: &str| match s.match_request_suffix(method, path) {
+            Match::Operation(op) => Some(op.id.clone()),
+            Match::Unmatched { .. } => None,
+        };
+        // `{{base_url}}` = `https://sandbox.example/api/v3`.
+        assert_eq!(suffix("GET", "/offramp/R1").as_deref(), Some("get_offramp"));
+        assert_eq!(
+            suffix("GET", "/offramp/transactions").as_deref(),
+            Some("list_offramp")
+        );
+        // The whole path, host only in the variable.
+        assert_eq!(
+            suffix("GET", "/api/v1/merchants/checkouts/c1").as_deref(),
+            Some("get_checkout")
+        );
+        assert_eq!(suffix("GET", "/checkouts/c1").as_deref(), Some("get_checkout"));
+        assert_eq!(suffix("GET", "/nothing/here"), None);
+        assert_eq!(suffix("DELETE", "/offramp/R1"), None);
+    }
+
+    #[test]
     fn url_parts() {
         assert_eq!(url_path("https://h:1/a/b?x=1#f"), "/a/b");
         assert_eq!(url_path("https://h"), "/");
+        assert_eq!(url_path("{{base_url}}/wallet/fiat?x=1"), "/wallet/fiat");
+        assert_eq!(url_path("{{host}}:{{port}}/a"), "/a");
+        assert_eq!(url_path("{{base_url}}"), "/");
+        assert_eq!(url_host("{{base_url}}/wallet"), Some("{{base_url}}"));
+        assert_eq!(url_host("/relative"), None);
         assert_eq!(url_host("https://u@h:8/a"), Some("h:8"));
         assert_eq!(path_pointer("/api/x", "GET"), "/paths/~1api~1x/get");
     }

@@ -20,6 +20,8 @@
 //! schemas were crossed, and whether cleanly.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -85,35 +87,124 @@ pub struct InferredHit {
     pub clean: bool,
 }
 
-/// Compiled validators, keyed by the JSON of the schema they check; shared across bodies.
-#[derive(Default)]
-pub struct ValidatorCache {
-    compiled: HashMap<String, Result<jsonschema::Validator, String>>,
+type Compiled = Rc<Result<jsonschema::Validator, String>>;
+
+/// What the walker learns once per schema node and reuses for every body: resolved schemas
+/// (`$ref`s followed, `allOf` merged) with the validator of their own assertions, and compiled
+/// validators, keyed by the JSON of the schema they check. One per spec document (`'d`); not
+/// shared between threads.
+pub struct ValidatorCache<'d> {
+    compiled: HashMap<String, Compiled>,
+    /// Schema node (its address, then its spec pointer) → resolved. A node is a part of the
+    /// document (`'d`) or of a resolved schema held here, so its address stays its own while
+    /// the cache lives.
+    resolved: HashMap<usize, Vec<(String, Rc<Resolved>)>>,
+    /// Schema node (address) → the validator of the whole schema (`oneOf`/`anyOf` branches).
+    whole: HashMap<usize, Compiled>,
+    doc: PhantomData<&'d Value>,
 }
 
-/// A body pointer, concrete and normalised.
-#[derive(Debug, Clone, Default)]
-struct Ptr {
-    concrete: String,
+impl Default for ValidatorCache<'_> {
+    fn default() -> Self {
+        Self {
+            compiled: HashMap::new(),
+            resolved: HashMap::new(),
+            whole: HashMap::new(),
+            doc: PhantomData,
+        }
+    }
+}
+
+/// A schema node, resolved: its effective schema, the `x-kotani-inferred` schemas crossed on the
+/// way, and the validator of its own assertions (`None`: it has none).
+struct Resolved {
+    eff: Effective,
+    markers: Vec<(String, String)>,
+    own: Option<Compiled>,
+}
+
+/// A body pointer: the normalised one (array indices and map keys as `*`), built as the walk
+/// descends, and the concrete one, built only when an issue needs it (from the chain of
+/// parents).
+#[derive(Debug, Default)]
+struct Ptr<'p> {
     normal: String,
+    parent: Option<&'p Ptr<'p>>,
+    /// This level's concrete token (`None`: the root).
+    token: Option<Token<'p>>,
 }
 
-impl Ptr {
-    fn key(&self, key: &str) -> Ptr {
-        let t = escape_token(key);
+#[derive(Debug, Clone, Copy)]
+enum Token<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+impl<'p> Ptr<'p> {
+    fn key<'c>(&'c self, key: &'c str) -> Ptr<'c> {
         Ptr {
-            concrete: format!("{}/{t}", self.concrete),
-            normal: format!("{}/{t}", self.normal),
+            normal: joined(&self.normal, &token(key)),
+            parent: Some(self),
+            token: Some(Token::Key(key)),
         }
     }
 
-    /// An array index or a map key: data, not structure.
-    fn wildcard(&self, token: &str) -> Ptr {
+    /// An array index: data, not structure.
+    fn index(&self, i: usize) -> Ptr<'_> {
         Ptr {
-            concrete: format!("{}/{}", self.concrete, escape_token(token)),
-            normal: format!("{}/*", self.normal),
+            normal: joined(&self.normal, "*"),
+            parent: Some(self),
+            token: Some(Token::Index(i)),
         }
     }
+
+    /// A map key: data, not structure.
+    fn map_key<'c>(&'c self, key: &'c str) -> Ptr<'c> {
+        Ptr {
+            normal: joined(&self.normal, "*"),
+            parent: Some(self),
+            token: Some(Token::Key(key)),
+        }
+    }
+
+    /// The concrete pointer (`/data/3/amount`).
+    fn concrete(&self) -> String {
+        let mut tokens = Vec::new();
+        let mut at = Some(self);
+        while let Some(p) = at {
+            if let Some(t) = p.token {
+                tokens.push(t);
+            }
+            at = p.parent;
+        }
+        let mut out = String::new();
+        for t in tokens.iter().rev() {
+            out.push('/');
+            match t {
+                Token::Key(k) => out.push_str(&token(k)),
+                Token::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+}
+
+/// A JSON pointer token, escaped only when it has to be.
+fn token(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(escape_token(key))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
+}
+
+/// `base/token`.
+fn joined(base: &str, token: &str) -> String {
+    let mut s = String::with_capacity(base.len() + 1 + token.len());
+    s.push_str(base);
+    s.push('/');
+    s.push_str(token);
+    s
 }
 
 /// A schema with `$ref`s followed and `allOf` merged.
@@ -129,17 +220,21 @@ struct Effective {
 }
 
 /// Walks bodies of one spec.
-pub struct Walker<'a> {
-    doc: &'a Value,
-    validator: &'a SchemaValidator<'a>,
-    cache: &'a mut ValidatorCache,
+pub struct Walker<'a, 'd> {
+    doc: &'d Value,
+    validator: &'a SchemaValidator<'d>,
+    cache: &'a mut ValidatorCache<'d>,
     pub issues: Vec<Issue>,
     pub presence: Vec<(String, Seen)>,
     pub inferred: Vec<InferredHit>,
 }
 
-impl<'a> Walker<'a> {
-    pub fn new(doc: &'a Value, validator: &'a SchemaValidator<'a>, cache: &'a mut ValidatorCache) -> Self {
+impl<'a, 'd> Walker<'a, 'd> {
+    pub fn new(
+        doc: &'d Value,
+        validator: &'a SchemaValidator<'d>,
+        cache: &'a mut ValidatorCache<'d>,
+    ) -> Self {
         Self {
             doc,
             validator,
@@ -150,36 +245,67 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Walks `body` against the Schema Object at `schema_ptr` of the spec.
-    pub fn walk_body(&mut self, schema: &Value, schema_ptr: &str, body: &Value) {
+    /// Walks `body` against the Schema Object at `schema_ptr` of the spec (`schema` is that
+    /// node of the document).
+    pub fn walk_body(&mut self, schema: &'d Value, schema_ptr: &str, body: &Value) {
         self.walk(schema, schema_ptr, body, &Ptr::default());
     }
 
-    fn issue(&mut self, kind: Kind, at: &Ptr, message: String) {
+    fn issue(&mut self, kind: Kind, at: &Ptr<'_>, message: String) {
         self.issues.push(Issue {
             kind,
             pointer: at.normal.clone(),
-            instance: at.concrete.clone(),
+            instance: at.concrete(),
             message,
         });
     }
 
-    fn walk(&mut self, schema: &Value, schema_ptr: &str, inst: &Value, at: &Ptr) {
-        let mut markers = Vec::new();
-        let eff = self.resolve(schema, schema_ptr, &mut markers, 0);
-        if inst.is_null() && eff.nullable {
+    fn walk(&mut self, schema: &Value, schema_ptr: &str, inst: &Value, at: &Ptr<'_>) {
+        let resolved = self.resolved(schema, schema_ptr);
+        if inst.is_null() && resolved.eff.nullable {
             return;
         }
         let before = self.issues.len();
-        self.walk_effective(&eff, inst, at);
+        self.walk_effective(&resolved, inst, at);
         let clean = self.issues[before..].is_empty();
-        for (pointer, reason) in markers {
+        for (pointer, reason) in &resolved.markers {
             self.inferred.push(InferredHit {
-                pointer,
-                reason,
+                pointer: pointer.clone(),
+                reason: reason.clone(),
                 clean,
             });
         }
+    }
+
+    /// The schema node resolved, from the cache when it was resolved before. `schema` is a node
+    /// of the document or of a schema the cache holds (see [`ValidatorCache`]).
+    fn resolved(&mut self, schema: &Value, schema_ptr: &str) -> Rc<Resolved> {
+        let address = std::ptr::from_ref(schema) as usize;
+        if let Some(list) = self.cache.resolved.get(&address)
+            && let Some((_, r)) = list.iter().find(|(p, _)| p == schema_ptr)
+        {
+            return Rc::clone(r);
+        }
+        let mut markers = Vec::new();
+        let eff = self.resolve(schema, schema_ptr, &mut markers, 0);
+        let own: Map<String, Value> = eff
+            .schema
+            .iter()
+            .filter(|(k, _)| {
+                !STRUCTURAL.contains(&k.as_str())
+                    && !ANNOTATIONS.contains(&k.as_str())
+                    && !k.starts_with("x-")
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let own = (!own.is_empty()).then(|| self.compiled(&Value::Object(own)));
+        let resolved = Rc::new(Resolved { eff, markers, own });
+        self.cache
+            .resolved
+            .entry(address)
+            .or_default()
+            .push((schema_ptr.to_owned(), Rc::clone(&resolved)));
+        resolved
     }
 
     /// Follows `$ref`s and merges `allOf`, noting `x-kotani-inferred` schemas on the way.
@@ -237,15 +363,16 @@ impl<'a> Walker<'a> {
         eff
     }
 
-    fn walk_effective(&mut self, eff: &Effective, inst: &Value, at: &Ptr) {
+    fn walk_effective(&mut self, resolved: &Resolved, inst: &Value, at: &Ptr<'_>) {
+        let eff = &resolved.eff;
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(branches)) = eff.schema.get(key) {
-                self.shallow(&eff.schema, inst, at);
+                self.shallow(resolved.own.as_deref(), inst, at);
                 self.walk_branches(key, branches, &eff.pointer, inst, at);
                 return;
             }
         }
-        if !self.shallow(&eff.schema, inst, at) {
+        if !self.shallow(resolved.own.as_deref(), inst, at) {
             // A type mismatch: descending would only repeat it.
             return;
         }
@@ -275,7 +402,7 @@ impl<'a> Walker<'a> {
                 if let Some(item_schema) = eff.schema.get("items") {
                     let item_ptr = format!("{}/items", eff.pointer);
                     for (i, item) in items.iter().enumerate() {
-                        self.walk(item_schema, &item_ptr, item, &at.wildcard(&i.to_string()));
+                        self.walk(item_schema, &item_ptr, item, &at.index(i));
                     }
                 }
             }
@@ -283,38 +410,39 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn walk_object(&mut self, eff: &Effective, map: &Map<String, Value>, at: &Ptr) {
+    fn walk_object(&mut self, eff: &Effective, map: &Map<String, Value>, at: &Ptr<'_>) {
         let empty = Map::new();
         let props = eff
             .schema
             .get("properties")
             .and_then(Value::as_object)
             .unwrap_or(&empty);
-        let required: Vec<&str> = eff
+        let required: &[Value] = eff
             .schema
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+            .map_or(&[], Vec::as_slice);
+        let is_required = |name: &str| required.iter().any(|r| r.as_str() == Some(name));
         let additional = eff.schema.get("additionalProperties");
-        let of = eff
-            .name
-            .as_deref()
-            .map(|n| format!(" of {n}"))
-            .unwrap_or_default();
+        let of = || {
+            eff.name
+                .as_deref()
+                .map(|n| format!(" of {n}"))
+                .unwrap_or_default()
+        };
         for (name, prop_schema) in props {
             let child = at.key(name);
-            let prop_ptr = eff.prop_ptrs.get(name).cloned().unwrap_or_default();
+            let prop_ptr = eff.prop_ptrs.get(name).map_or("", String::as_str);
             match map.get(name) {
                 None => {
-                    self.presence.push((child.normal.clone(), Seen::Absent));
-                    if required.contains(&name.as_str()) {
+                    if is_required(name) {
                         self.issue(
                             Kind::MissingRequired,
                             &child,
-                            format!("required property `{name}`{of} is absent"),
+                            format!("required property `{name}`{} is absent", of()),
                         );
                     }
+                    self.presence.push((child.normal, Seen::Absent));
                 }
                 Some(value) => {
                     let seen = if value.is_null() {
@@ -322,29 +450,33 @@ impl<'a> Walker<'a> {
                     } else {
                         Seen::Present
                     };
-                    self.presence.push((child.normal.clone(), seen));
-                    self.walk(prop_schema, &prop_ptr, value, &child);
+                    self.walk(prop_schema, prop_ptr, value, &child);
+                    self.presence.push((child.normal, seen));
                 }
             }
         }
-        for name in required.iter().filter(|r| !props.contains_key(**r)) {
-            if !map.contains_key(*name) {
+        for name in required
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|r| !props.contains_key(*r))
+        {
+            if !map.contains_key(name) {
                 self.issue(
                     Kind::MissingRequired,
                     &at.key(name),
-                    format!("required property `{name}`{of} is absent"),
+                    format!("required property `{name}`{} is absent", of()),
                 );
             }
         }
         let documented = !props.is_empty() || additional == Some(&Value::Bool(false));
+        let ap_ptr = format!("{}/additionalProperties", eff.pointer);
         for (name, value) in map {
             if props.contains_key(name) {
                 continue;
             }
             match additional {
                 Some(map_schema @ Value::Object(_)) => {
-                    let ap_ptr = format!("{}/additionalProperties", eff.pointer);
-                    self.walk(map_schema, &ap_ptr, value, &at.wildcard(name));
+                    self.walk(map_schema, &ap_ptr, value, &at.map_key(name));
                 }
                 _ if documented => {
                     let child = at.key(name);
@@ -360,8 +492,9 @@ impl<'a> Walker<'a> {
                         Kind::UndocumentedField,
                         &child,
                         format!(
-                            "property `{name}` ({}) is not in the schema{of}",
-                            json_type(value)
+                            "property `{name}` ({}) is not in the schema{}",
+                            json_type(value),
+                            of()
                         ),
                     );
                 }
@@ -371,7 +504,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn walk_branches(&mut self, key: &str, branches: &[Value], schema_ptr: &str, inst: &Value, at: &Ptr) {
+    fn walk_branches(&mut self, key: &str, branches: &[Value], schema_ptr: &str, inst: &Value, at: &Ptr<'_>) {
         let valid: Vec<usize> = (0..branches.len())
             .filter(|&i| self.is_valid(&branches[i], inst))
             .collect();
@@ -416,30 +549,41 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Whether `inst` is valid against `schema` as a whole (enums included).
+    /// Whether `inst` is valid against `schema` as a whole (enums included). `schema` is a node
+    /// of the document or of a schema the cache holds.
     fn is_valid(&mut self, schema: &Value, inst: &Value) -> bool {
-        match self.compiled(schema) {
+        let address = std::ptr::from_ref(schema) as usize;
+        let compiled = match self.cache.whole.get(&address) {
+            Some(c) => Rc::clone(c),
+            None => {
+                let c = self.compiled(schema);
+                self.cache.whole.insert(address, Rc::clone(&c));
+                c
+            }
+        };
+        match &*compiled {
             Ok(v) => v.is_valid(inst),
             Err(_) => false,
         }
     }
 
-    /// Validates the node's own assertions (not its structure). False on a failure.
-    fn shallow(&mut self, schema: &Map<String, Value>, inst: &Value, at: &Ptr) -> bool {
-        let own: Map<String, Value> = schema
-            .iter()
-            .filter(|(k, _)| {
-                !STRUCTURAL.contains(&k.as_str())
-                    && !ANNOTATIONS.contains(&k.as_str())
-                    && !k.starts_with("x-")
-            })
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if own.is_empty() {
+    /// Validates the node's own assertions (not its structure) with their validator (`None`:
+    /// the node has none). False on a failure.
+    fn shallow(
+        &mut self,
+        own: Option<&Result<jsonschema::Validator, String>>,
+        inst: &Value,
+        at: &Ptr<'_>,
+    ) -> bool {
+        let Some(own) = own else {
+            return true;
+        };
+        if let Ok(v) = own
+            && v.is_valid(inst)
+        {
             return true;
         }
-        let own = Value::Object(own);
-        let errors: Vec<(String, String)> = match self.compiled(&own) {
+        let errors: Vec<(String, String)> = match own {
             Ok(v) => v
                 .iter_errors(inst)
                 .map(|e| {
@@ -455,30 +599,29 @@ impl<'a> Walker<'a> {
             )],
         };
         for (path, message) in &errors {
-            let target = if path.is_empty() {
-                at.clone()
-            } else {
-                Ptr {
-                    concrete: format!("{}{path}", at.concrete),
-                    normal: format!("{}{path}", at.normal),
-                }
-            };
-            self.issue(Kind::SchemaViolation, &target, short(message));
+            self.issues.push(Issue {
+                kind: Kind::SchemaViolation,
+                pointer: format!("{}{path}", at.normal),
+                instance: format!("{}{path}", at.concrete()),
+                message: short(message),
+            });
         }
         errors.is_empty()
     }
 
-    fn compiled(&mut self, schema: &Value) -> &Result<jsonschema::Validator, String> {
+    fn compiled(&mut self, schema: &Value) -> Compiled {
         let key = schema.to_string();
         let validator = self.validator;
-        self.cache.compiled.entry(key).or_insert_with(|| {
+        Rc::clone(self.cache.compiled.entry(key).or_insert_with(|| {
             let root = validator.root_schema(schema);
-            jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .should_validate_formats(true)
-                .build(&root)
-                .map_err(|e| e.to_string())
-        })
+            Rc::new(
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .build(&root)
+                    .map_err(|e| e.to_string()),
+            )
+        }))
     }
 }
 
@@ -607,10 +750,19 @@ components:
 
     fn walk(body: Value) -> (Vec<Issue>, Vec<(String, Seen)>, Vec<InferredHit>) {
         let d = doc();
+        let root = json!({"$ref": "#/components/schemas/Envelope"});
         let v = SchemaValidator::new(&d);
         let mut cache = ValidatorCache::default();
         let mut w = Walker::new(&d, &v, &mut cache);
-        w.walk_body(&json!({"$ref": "#/components/schemas/Envelope"}), "/x", &body);
+        w.walk_body(&root, "/x", &body);
+        // A second body reuses what the first resolved, with the same result.
+        let first = (w.issues.clone(), w.presence.clone(), w.inferred.clone());
+        let mut w = Walker::new(&d, &v, &mut cache);
+        w.walk_body(&root, "/x", &body);
+        assert_eq!(
+            (&w.issues, &w.presence, &w.inferred),
+            (&first.0, &first.1, &first.2)
+        );
         (w.issues, w.presence, w.inferred)
     }
 
