@@ -293,16 +293,20 @@ pub fn targets(report: &Value) -> Vec<Value> {
 /// The table's lines for the big captures.
 pub fn table(t: &mut String, big: &Value) {
     use std::fmt::Write as _;
+    if big["available"] != true {
+        let _ = writeln!(
+            t,
+            "\n3b. Big captures: not available: {}",
+            big["reason"].as_str().unwrap_or("?")
+        );
+        return;
+    }
     let _ = writeln!(
         t,
         "\n3b. Big captures (the 1,000-exchange HAR repeated; {} cores; peak = VmHWM of the checking process; median [min–max] of {} runs)",
         big["cores"],
         big.pointer("/sizes/0/runs").unwrap_or(&Value::Null)
     );
-    if big["available"] != true {
-        let _ = writeln!(t, "  not available: {}", big["reason"].as_str().unwrap_or("?"));
-        return;
-    }
     let _ = writeln!(
         t,
         "  {:>9} {:>8} {:>24} {:>24} {:>24}",
