@@ -3,10 +3,12 @@
 //! standing in for the sandbox.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use httpmock::prelude::*;
 use serde_json::{Value, json};
+
+mod support;
+use support::contract;
 
 const SANDBOX: &str = "https://sandbox-api.kotanipay.com";
 const MERCHANT: &str = "https://merchant.example.invalid";
@@ -90,42 +92,6 @@ fn write_har(dir: &Path, name: &str, entries: Vec<Value>) -> PathBuf {
         json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}});
     std::fs::write(&path, har.to_string()).unwrap();
     path
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
-}
-
-/// Runs `xtask contract ARGS` with no credentials in the environment except `env`.
-fn contract(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.arg("contract").args(args);
-    for var in [
-        "KOTANI_API_KEY",
-        "KOTANI_JWT",
-        "KOTANI_BASE_URL",
-        "KUTANAPAY_BASE_URL",
-        "KUTANAPAY_API_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 fn har_arg(p: &Path) -> &str {
