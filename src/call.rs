@@ -1,14 +1,14 @@
 //! `call()` and `data()` on every generated operation: the typed result, or a [`crate::Error`].
 
+use std::cell::RefCell;
 use std::future::Future;
-use std::sync::Arc;
 
 use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiErrorBody, Error, ErrorKind, kind_for_status, retry_after_header};
-use crate::hooks::{CALL, CallRecord, Seen};
+use crate::hooks::{CALL, Record, Seen};
 use crate::meta::Family;
 
 /// A success body wrapped in the API's envelope (`{success, message, data}` or
@@ -34,6 +34,8 @@ pub trait Operation: Sized + Send {
     const ID: &'static str;
     /// The API family.
     const FAMILY: Family;
+    /// The operation as the spec describes it (its row of the family's table).
+    const META: &'static crate::meta::OperationMeta;
     /// The typed success body.
     type Success: DeserializeOwned + Send;
     /// The typed error body.
@@ -47,23 +49,7 @@ pub trait Operation: Sized + Send {
     /// Sends the request through the client's pipeline (credentials, signing, retries,
     /// tracing) and returns the typed body.
     fn call(self) -> impl Future<Output = Result<Self::Success, Error>> + Send {
-        async move {
-            let record = Arc::new(CallRecord::default());
-            let result = CALL.scope(record.clone(), self.send_raw()).await;
-            match result {
-                Ok(v) => Ok(v.into_inner()),
-                Err(e) => {
-                    let seen = record.snapshot();
-                    if let Some(ok) = empty_success::<Self::Success, _>(&e, &seen) {
-                        return Ok(ok);
-                    }
-                    if let Some(ok) = bare_success::<Self::Success, _>(Self::FAMILY, Self::ID, &e, &seen) {
-                        return Ok(ok);
-                    }
-                    Err(convert::<Self::Success, Self::ErrorBody>(Self::FAMILY, Self::ID, e, seen).await)
-                }
-            }
-        }
+        run(self, |body| body)
     }
 
     /// Like [`call`](Operation::call), returning only the envelope's `data`.
@@ -71,7 +57,32 @@ pub trait Operation: Sized + Send {
     where
         Self::Success: Envelope,
     {
-        async move { self.call().await.map(Envelope::into_data) }
+        run(self, Envelope::into_data)
+    }
+}
+
+/// `call()` and `data()`: one future around progenitor's `send()`, with the call's record in a
+/// task-local the pipeline writes to.
+async fn run<O: Operation, R>(op: O, finish: fn(O::Success) -> R) -> Result<R, Error> {
+    let record = Record::for_operation(O::META);
+    let mut scoped = std::pin::pin!(CALL.scope(RefCell::new(record), op.send_raw()));
+    match scoped.as_mut().await {
+        Ok(v) => Ok(finish(v.into_inner())),
+        Err(e) => {
+            let seen = scoped
+                .as_mut()
+                .take_value()
+                .map(|r| r.into_inner().into_seen())
+                .unwrap_or_default();
+            if let Some(ok) = empty_success::<O::Success, _>(&e, &seen) {
+                return Ok(finish(ok));
+            }
+            if let Some(ok) = bare_success::<O::Success, _>(O::FAMILY, O::ID, &e, &seen) {
+                return Ok(finish(ok));
+            }
+            // Boxed: the error path's future stays out of every call's own.
+            Err(Box::pin(convert::<O::Success, O::ErrorBody>(O::FAMILY, O::ID, e, seen)).await)
+        }
     }
 }
 
@@ -184,7 +195,7 @@ async fn convert<T: DeserializeOwned, E: ApiErrorBody + DeserializeOwned>(
             .with_body(&scrub.bytes(&bytes)),
             None => {
                 let path = decode_path::<T>(&bytes);
-                let message = match seen.content_type.as_deref() {
+                let message = match seen.content_type.as_ref().and_then(|v| v.to_str().ok()) {
                     Some(ct) if !ct.contains("json") => format!("the response is {ct}, not JSON: {de}"),
                     _ if bytes.is_empty() => "the response body is empty".to_string(),
                     _ => de.to_string(),

@@ -2,8 +2,9 @@
 //! credentials per the spec's `security`, session refresh, secure-mode signing, retries that
 //! never repeat an unreferenced payment, and a tracing span per attempt.
 
+use std::cell::RefCell;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use progenitor_client::OperationInfo;
@@ -131,28 +132,74 @@ impl Inner {
 // `call()` needs to classify a failure safely: the status of a 2xx whose body did not decode
 // (`InvalidResponsePayload` has none), the raw bytes of a typed error body, an ended session
 // (the pre-hook can only return a string), the client whose credentials must be scrubbed, and
-// whether an earlier attempt may have landed (a later 4xx is then not a definite failure). It
-// goes once the generated operations call the pipeline directly instead of through progenitor's
-// `send()` (issue #13).
+// whether an earlier attempt may have landed (a later 4xx is then not a definite failure).
+//
+// The record lives inside the call's own future (`TaskLocalFuture`), is written through a
+// `RefCell` (one task, never shared) and taken back by value when the call ends: no allocation,
+// no lock, no reference count per call. A successful call writes only the client and the
+// status; what only a failure needs is allocated when there is one.
 tokio::task_local! {
     /// Set by `Operation::call` so the pipeline can tell it what the raw client cannot.
-    pub(crate) static CALL: Arc<CallRecord>;
+    pub(crate) static CALL: RefCell<Record>;
+}
+
+/// What one call saw, as the pipeline writes it: small (it is moved in and out of the
+/// task-local slot at every poll), with what only a failure needs behind one allocation made
+/// only then.
+#[derive(Default)]
+pub(crate) struct Record {
+    /// The operation, known to `call()` at compile time (no lookup by operationId).
+    meta: Option<&'static OperationMeta>,
+    status: Option<StatusCode>,
+    session_ended: bool,
+    earlier_attempt_may_have_landed: bool,
+    client: Option<Inner>,
+    failure: Option<Box<FailureSeen>>,
+}
+
+#[derive(Default)]
+struct FailureSeen {
+    error_body: Option<bytes::Bytes>,
+    retry_after: Option<Duration>,
+    content_type: Option<HeaderValue>,
+}
+
+impl Record {
+    pub(crate) fn for_operation(meta: &'static OperationMeta) -> Record {
+        Record {
+            meta: Some(meta),
+            ..Record::default()
+        }
+    }
+
+    fn failure(&mut self) -> &mut FailureSeen {
+        self.failure.get_or_insert_with(Box::default)
+    }
+
+    /// The record as `call()` reads it.
+    pub(crate) fn into_seen(self) -> Seen {
+        let f = self.failure.map(|b| *b).unwrap_or_default();
+        Seen {
+            status: self.status,
+            error_body: f.error_body,
+            retry_after: f.retry_after,
+            session_ended: self.session_ended,
+            content_type: f.content_type,
+            client: self.client,
+            earlier_attempt_may_have_landed: self.earlier_attempt_may_have_landed,
+        }
+    }
 }
 
 /// What one call saw, for building its error.
-#[derive(Default)]
-pub(crate) struct CallRecord {
-    state: Mutex<Seen>,
-}
-
 #[derive(Default, Clone)]
 pub(crate) struct Seen {
-    pub attempts: u32,
     pub status: Option<StatusCode>,
     pub error_body: Option<bytes::Bytes>,
     pub retry_after: Option<Duration>,
     pub session_ended: bool,
-    pub content_type: Option<String>,
+    /// The `content-type` of a success whose body did not decode (recorded only then).
+    pub content_type: Option<HeaderValue>,
     /// The client, for removing its credentials from the error.
     pub client: Option<Inner>,
     /// An earlier attempt may have reached the server (it was retried after a status, a
@@ -161,14 +208,45 @@ pub(crate) struct Seen {
     pub earlier_attempt_may_have_landed: bool,
 }
 
-impl CallRecord {
-    pub(crate) fn snapshot(&self) -> Seen {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+fn record(f: impl FnOnce(&mut Record)) {
+    let _ = CALL.try_with(|r| f(&mut r.borrow_mut()));
+}
+
+/// Progenitor's `ResponseValue::from_response` without its copy of the header map: the
+/// generated `send()` calls this instead (see `kotanipay-codegen`, `emit::send`). The headers
+/// are moved out of the response before its body is read; a body that does not decode records
+/// its content type for the error message.
+#[doc(hidden)]
+pub async fn response_value<T: serde::de::DeserializeOwned, E>(
+    mut response: Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let full = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match serde_json::from_slice(&full) {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
+        Err(e) => {
+            let content_type = headers.get(reqwest::header::CONTENT_TYPE).cloned();
+            record(|s| {
+                s.status = Some(status);
+                s.failure().content_type = content_type;
+            });
+            Err(progenitor_client::Error::InvalidResponsePayload(full, e))
+        }
     }
 }
 
-fn record(f: impl FnOnce(&mut Seen)) {
-    let _ = CALL.try_with(|r| f(&mut r.state.lock().unwrap_or_else(|e| e.into_inner())));
+/// The operation being sent: from the call's record when `call()` sends it (known at compile
+/// time), looked up by operationId when progenitor's own `send()` does.
+fn operation_meta(inner: &Inner, info: &OperationInfo) -> Option<&'static OperationMeta> {
+    CALL.try_with(|r| r.borrow().meta)
+        .ok()
+        .flatten()
+        .filter(|m| m.id == info.operation_id)
+        .or_else(|| crate::meta::operation(inner.0.family, info.operation_id))
 }
 
 fn refresh_ctx<'a>(http: &'a reqwest::Client, baseurl: &'a str, inner: &'a Inner) -> RefreshContext<'a> {
@@ -194,12 +272,13 @@ pub(crate) async fn pre(
     let Cred::Session(session) = &inner.0.cred else {
         return Ok(());
     };
-    let needs = crate::meta::operation(inner.0.family, info.operation_id)
-        .is_none_or(|m| m.credential == Credential::Standard);
+    let needs = operation_meta(inner, info).is_none_or(|m| m.credential == Credential::Standard);
     if !needs {
         return Ok(());
     }
-    match session.access_token(&refresh_ctx(http, baseurl, inner)).await {
+    // Boxed: a session's refresh is a whole HTTP call, and inline it would make every call's
+    // future (moved and polled on every request) as large as that.
+    match Box::pin(session.access_token(&refresh_ctx(http, baseurl, inner))).await {
         Ok(_) => Ok(()),
         Err(e) => {
             record(|s| {
@@ -226,44 +305,58 @@ fn js_body(request: &mut Request) -> Result<(), String> {
     Ok(())
 }
 
-/// Puts the credential the operation needs on the request. Returns the session generation of
-/// the token used, when it came from a session.
-async fn apply_credential(
+/// Puts the credential the operation needs on the request, when no session is involved: a
+/// fixed key, nothing, or a header the caller set. Returns the header a session token must go
+/// into when the client holds a session and the operation needs one.
+fn apply_fixed_credential(
     req: &mut Request,
     meta: Option<&OperationMeta>,
     inner: &Inner,
-    ctx: &RefreshContext<'_>,
-) -> Result<Option<u64>, crate::Error> {
+) -> Result<Option<(HeaderName, Credential)>, crate::Error> {
     let want = meta.map_or(Credential::Standard, |m| m.credential);
-    let header = HeaderName::from_static(inner.0.family.info().credential_header);
     if want == Credential::None {
         return Ok(None);
     }
+    let header = HeaderName::from_static(inner.0.family.info().credential_header);
     // A caller that set the header explicitly wins.
     if req.headers().contains_key(&header) {
         return Ok(None);
     }
-    let (secret, generation) = match (&inner.0.cred, want) {
-        (Cred::None, _) => return Ok(None),
-        (Cred::Static(_), _) => {
+    match &inner.0.cred {
+        Cred::None => Ok(None),
+        Cred::Static(_) => {
             let v = inner
                 .0
                 .static_header
                 .clone()
                 .ok_or_else(|| crate::Error::config("the credential is not a valid HTTP header value"))?;
             req.headers_mut().insert(header, v);
-            return Ok(None);
+            Ok(None)
         }
-        (Cred::Session(s), Credential::RefreshToken) => match s.refresh_token().await {
+        Cred::Session(_) => Ok(Some((header, want))),
+    }
+}
+
+/// Puts a session's token on the request (refreshing it first when it is due). Returns the
+/// session generation of the token used.
+async fn apply_session_credential(
+    req: &mut Request,
+    header: HeaderName,
+    want: Credential,
+    session: &Session,
+    ctx: &RefreshContext<'_>,
+    family: Family,
+) -> Result<Option<u64>, crate::Error> {
+    let (secret, generation) = if want == Credential::RefreshToken {
+        match session.refresh_token().await {
             Some(t) => (t, None),
             None => return Ok(None),
-        },
-        (Cred::Session(s), _) => {
-            let (t, g) = s.access_token(ctx).await?;
-            (t, Some(g))
         }
+    } else {
+        let (t, g) = session.access_token(ctx).await?;
+        (t, Some(g))
     };
-    let v = credential_header(inner.0.family, secret.expose_secret())
+    let v = credential_header(family, secret.expose_secret())
         .ok_or_else(|| crate::Error::config("the credential is not a valid HTTP header value"))?;
     req.headers_mut().insert(header, v);
     Ok(generation)
@@ -282,6 +375,22 @@ fn has_reference(req: &Request, field: &str) -> bool {
         Some(serde_json::Value::Number(_)) => true,
         _ => false,
     }
+}
+
+/// A copy of a request for another attempt. Without a body it is built from its parts:
+/// reqwest's `try_clone` also rebuilds the request's extension map (a hash map, allocated even
+/// when empty), which the SDK's requests never use; with a body, `try_clone` shares the bytes.
+fn spare_copy(req: &Request) -> Option<Request> {
+    if req.body().is_some() {
+        return req.try_clone();
+    }
+    let mut copy = Request::new(req.method().clone(), req.url().clone());
+    *copy.headers_mut() = req.headers().clone();
+    *copy.version_mut() = req.version();
+    if let Some(t) = req.timeout() {
+        *copy.timeout_mut() = Some(*t);
+    }
+    Some(copy)
 }
 
 /// May this request be sent more than once?
@@ -331,7 +440,7 @@ pub(crate) async fn exec(
     request: Request,
     info: &OperationInfo,
 ) -> reqwest::Result<Response> {
-    let meta = crate::meta::operation(inner.0.family, info.operation_id);
+    let meta = operation_meta(inner, info);
     let policy = &inner.0.retry;
     let may_repeat = policy.enabled() && repeatable(meta, &request);
     let started = Instant::now();
@@ -340,21 +449,38 @@ pub(crate) async fn exec(
     let mut attempt: u32 = 0;
     let has_session = matches!(inner.0.cred, Cred::Session(_));
     record(|s| s.client = Some(inner.clone()));
-    let mut next = Some(request);
+    let mut req = request;
     loop {
         attempt += 1;
-        let Some(mut req) = next.take() else {
-            unreachable!("every repeat is given its own copy of the request")
-        };
         // A copy for a possible next attempt, taken before credentials and signature go on, and
         // only when there can be one (retries, or a session that may refresh after a 401). A
         // request whose body cannot be copied (a stream) is sent once.
-        let spare = if may_repeat || (has_session && !refreshed) {
-            req.try_clone()
+        let mut spare = if may_repeat || (has_session && !refreshed) {
+            spare_copy(&req)
         } else {
             None
         };
-        let generation = match apply_credential(&mut req, meta, inner, &ctx).await {
+        let applied = match apply_fixed_credential(&mut req, meta, inner) {
+            Ok(Some((header, want))) => match &inner.0.cred {
+                // Boxed: a session's refresh is a whole HTTP call, and inline it would make the
+                // future of every call (moved on every request) as large as that.
+                Cred::Session(session) => {
+                    Box::pin(apply_session_credential(
+                        &mut req,
+                        header,
+                        want,
+                        session,
+                        &ctx,
+                        inner.0.family,
+                    ))
+                    .await
+                }
+                _ => Ok(None),
+            },
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        let generation = match applied {
             Ok(g) => g,
             Err(e) => {
                 record(|s| s.session_ended = e.kind() == crate::ErrorKind::SessionEnded);
@@ -385,39 +511,33 @@ pub(crate) async fn exec(
                 .into_owned();
             span.in_scope(|| tracing::debug!(target: "kotanipay::body", request_body = %text));
         }
-        let t0 = Instant::now();
+        // Timed only when someone listens (the span is enabled).
+        let t0 = (!span.is_disabled()).then(Instant::now);
         let result = http.execute(req).instrument(span.clone()).await;
-        span.record("duration_ms", t0.elapsed().as_millis() as u64);
-        if let Ok(r) = &result {
-            span.record("status", r.status().as_u16());
+        if let Some(t0) = t0 {
+            span.record("duration_ms", t0.elapsed().as_millis() as u64);
         }
         span.in_scope(|| tracing::debug!(target: "kotanipay", ok = result.is_ok(), "attempt finished"));
-        record(|s| s.attempts = attempt);
         let can_repeat = spare.is_some() && may_repeat && attempt < policy.max_attempts;
         match result {
             Ok(resp) => {
                 let status = resp.status();
                 span.record("status", status.as_u16());
-                let content_type = resp
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(String::from);
-                record(|s| {
-                    s.status = Some(status);
-                    s.content_type = content_type;
-                });
+                record(|s| s.status = Some(status));
                 if status == StatusCode::UNAUTHORIZED
                     && !refreshed
                     && spare.is_some()
                     && let (Cred::Session(session), Some(g)) = (&inner.0.cred, generation)
                 {
                     refreshed = true;
-                    match session.refresh_after_401(g, &ctx).await {
+                    match Box::pin(session.refresh_after_401(g, &ctx)).await {
                         Ok(()) => {
-                            attempt -= 1;
-                            next = spare;
-                            continue;
+                            if let Some(again) = spare.take() {
+                                attempt -= 1;
+                                req = again;
+                                continue;
+                            }
+                            return Ok(resp);
                         }
                         Err(_) => {
                             record(|s| s.session_ended = true);
@@ -428,7 +548,8 @@ pub(crate) async fn exec(
                 if status.is_success() && !inner.0.log_bodies {
                     return Ok(resp);
                 }
-                let (resp, body) = buffer(resp).await?;
+                // Boxed: only failures and body logging read the body here.
+                let (resp, body) = Box::pin(buffer(resp)).await?;
                 if inner.0.log_bodies {
                     let text = inner
                         .scrubber()
@@ -442,17 +563,20 @@ pub(crate) async fn exec(
                 let wait_hint =
                     body_retry_after(&body).or_else(|| crate::error::retry_after_header(resp.headers()));
                 record(|s| {
-                    s.error_body = Some(body);
-                    s.retry_after = wait_hint;
+                    let f = s.failure();
+                    f.error_body = Some(body);
+                    f.retry_after = wait_hint;
                 });
                 if can_repeat && retryable_status(status) {
                     let wait = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
                     if policy.fits(started, wait) {
                         tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
                         record(|s| s.earlier_attempt_may_have_landed = true);
-                        tokio::time::sleep(wait).await;
-                        next = spare;
-                        continue;
+                        Box::pin(tokio::time::sleep(wait)).await;
+                        if let Some(again) = spare.take() {
+                            req = again;
+                            continue;
+                        }
                     }
                 }
                 return Ok(resp);
@@ -465,9 +589,11 @@ pub(crate) async fn exec(
                         if !e.is_connect() {
                             record(|s| s.earlier_attempt_may_have_landed = true);
                         }
-                        tokio::time::sleep(wait).await;
-                        next = spare;
-                        continue;
+                        Box::pin(tokio::time::sleep(wait)).await;
+                        if let Some(again) = spare.take() {
+                            req = again;
+                            continue;
+                        }
                     }
                 }
                 return Err(e);

@@ -116,7 +116,7 @@ pub struct FamilyInfo {
     pub family: Family,
     /// Every operation, as the spec describes it (literal paths first).
     pub operations: &'static [OperationMeta],
-    /// `(operationId, index into operations)`, sorted by operationId.
+    /// `(operationId, index into operations)`, sorted by the operationId's length, then by it.
     pub by_id: &'static [(&'static str, usize)],
     /// Decodes a body into the generated type an operation documents for a status.
     pub decode: DecodeFn,
@@ -135,7 +135,10 @@ pub struct FamilyInfo {
 impl FamilyInfo {
     /// Looks an operation up by operationId.
     pub fn operation(&self, id: &str) -> Option<&'static OperationMeta> {
-        let i = self.by_id.binary_search_by(|(k, _)| (*k).cmp(id)).ok()?;
+        let i = self
+            .by_id
+            .binary_search_by(|(k, _)| (k.len(), *k).cmp(&(id.len(), id)))
+            .ok()?;
         self.operations.get(self.by_id[i].1)
     }
 }

@@ -301,6 +301,47 @@ async fn every_request_carries_the_user_agent() {
     assert!(kotanipay::client::USER_AGENT.starts_with("kotanipay-rust/"));
 }
 
+/// Progenitor adds an `api-version` header (the spec's `info.version`) to every request; neither
+/// API defines one, so the SDK does not send it. The credential, the user agent and `accept`
+/// are what a request carries.
+#[tokio::test]
+async fn requests_carry_no_header_the_api_does_not_define() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v3/integrator")
+                .header_missing("api-version")
+                .header("accept", "application/json")
+                .header("authorization", format!("Bearer {KEY}"));
+            then.status(200)
+                .json_body(json!({"success": true, "message": "ok", "data": {
+                "organization": "o", "first_name": "f", "last_name": "l", "email": "e", "phone": "p"}}));
+        })
+        .await;
+    let me = v3_client(&server).get_integrator().data().await.unwrap();
+    assert_eq!(me.organization, "o");
+    m.assert_async().await;
+    // The merchant family too.
+    let m2 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v1/merchants/wallet")
+                .header_missing("api-version")
+                .header("x-api-key", "mk_test_1");
+            then.status(200)
+                .json_body(json!({"data": [], "message": "ok", "status": 200}));
+        })
+        .await;
+    let merchant = kotanipay::merchant::Client::builder()
+        .base_url(server.base_url())
+        .api_key("mk_test_1")
+        .build()
+        .unwrap();
+    let _ = merchant.get_all_wallets().call().await;
+    m2.assert_async().await;
+}
+
 #[tokio::test]
 async fn the_sandbox_in_examples_mode_serves_every_operation_and_can_be_overridden() {
     use kotanipay::meta::Family;

@@ -19,7 +19,9 @@ pub fn glue_tokens(doc: &Value, ops: &[Op<'_>], family: &Family) -> Result<Token
     let variant = format_ident!("{}", family.variant);
     let mut out = TokenStream::new();
     let mut done = BTreeSet::new();
+    let order = table_order(ops);
     for op in ops {
+        let row = order.iter().position(|o| o.id == op.id).unwrap_or_default();
         let at = |m: String| {
             (
                 op.op.pointer.clone(),
@@ -83,6 +85,7 @@ pub fn glue_tokens(doc: &Value, ops: &[Op<'_>], family: &Family) -> Result<Token
             impl<'a> crate::Operation for builder::#builder<'a> {
                 const ID: &'static str = #id;
                 const FAMILY: crate::meta::Family = crate::meta::Family::#variant;
+                const META: &'static crate::meta::OperationMeta = &OPERATIONS[#row];
                 type Success = types::#success;
                 type ErrorBody = #err;
                 fn send_raw(self) -> impl ::std::future::Future<
@@ -242,14 +245,20 @@ pub fn mock_status(documented: &[u16]) -> u16 {
         .unwrap_or(200)
 }
 
+/// The order of `OPERATIONS`: literal paths before templated ones, so that
+/// `/offramp/transactions` is not taken for `/offramp/{referenceId}` by anything that matches in
+/// order.
+fn table_order<'o, 'a>(ops: &'o [Op<'a>]) -> Vec<&'o Op<'a>> {
+    let mut sorted: Vec<&Op<'_>> = ops.iter().collect();
+    sorted.sort_by_key(|o| (o.op.path.matches('{').count(), std::cmp::Reverse(o.op.path.len())));
+    sorted
+}
+
 /// `OPERATIONS` (every operation's `crate::meta::OperationMeta`, literal paths first) and
 /// `OPERATIONS_BY_ID`.
 pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
     let variant = format_ident!("{}", family.variant);
-    // Literal paths before templated ones, so that `/offramp/transactions` is not taken for
-    // `/offramp/{referenceId}` by anything that matches in order.
-    let mut sorted: Vec<&Op<'_>> = ops.iter().collect();
-    sorted.sort_by_key(|o| (o.op.path.matches('{').count(), std::cmp::Reverse(o.op.path.len())));
+    let sorted = table_order(ops);
     let rows = sorted.iter().map(|op| {
         let m = op.op;
         let id = op.id;
@@ -313,9 +322,10 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
             }
         }
     });
-    // (operationId, index into OPERATIONS), sorted by id for binary search.
+    // (operationId, index into OPERATIONS), sorted by the id's length and then the id, for a
+    // binary search whose comparisons mostly stop at the length.
     let mut by_id: Vec<(&str, usize)> = sorted.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
-    by_id.sort();
+    by_id.sort_by_key(|&(id, _)| (id.len(), id));
     let (ids, idx): (Vec<&str>, Vec<usize>) = by_id.into_iter().unzip();
     let (header, prefix, signed) = (family.credential_header, family.credential_prefix, family.signed);
     quote! {
@@ -342,7 +352,7 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
         }
         /// Every operation of this family, as the spec describes it (literal paths first).
         pub static OPERATIONS: &[crate::meta::OperationMeta] = &[ #(#rows),* ];
-        /// `(operationId, index into OPERATIONS)`, sorted by operationId.
+        /// `(operationId, index into OPERATIONS)`, sorted by the operationId's length, then by it.
         pub(crate) static OPERATIONS_BY_ID: &[(&str, usize)] = &[ #((#ids, #idx)),* ];
         /// What the runtime needs of this family (the family list of `kotanipay-codegen`). The
         /// family's module defines `SESSION_REFRESH` (its session refresh, if it has sessions).

@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod enums;
 pub mod glue;
 pub mod money;
+pub mod send;
 
 use heck::ToPascalCase;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -186,6 +187,7 @@ fn generate_inner(spec: &Spec, family: &Family) -> Result<Generated, EmitError> 
 
     let mut file: syn::File =
         syn::parse2(quote!(#tokens)).map_err(|e| whole(format!("generated code does not parse: {e}")))?;
+    send::rewrite(&mut file, ops.len()).map_err(whole)?;
     let dispatch = dispatch::dispatch_tokens(&file, &ops, family)?;
     let decode_request = dispatch::request_decode_tokens(&file, &ops);
     let keep = builders::kept(&file, &request_side);

@@ -265,7 +265,7 @@ fn glue_for_envelopes_and_operations() {
         "fnmessage(&self)->Option<&str>{Some(self.message.as_str())}",
         "implcrate::Envelopefortypes::ThingList{typeData=::std::vec::Vec<types::Thing>;",
         "fnmessage(&self)->Option<&str>{None}",
-        "impl<'a>crate::Operationforbuilder::CreateThing<'a>{constID:&'staticstr=\"create_thing\";constFAMILY:crate::meta::Family=crate::meta::Family::Merchant;typeSuccess=types::ThingEnvelope;typeErrorBody=types::ErrorBody;",
+        "impl<'a>crate::Operationforbuilder::CreateThing<'a>{constID:&'staticstr=\"create_thing\";constFAMILY:crate::meta::Family=crate::meta::Family::Merchant;constMETA:&'staticcrate::meta::OperationMeta=&OPERATIONS[2usize];typeSuccess=types::ThingEnvelope;typeErrorBody=types::ErrorBody;",
         // No error schema: `()`.
         "typeSuccess=types::Health;typeErrorBody=();",
     ] {
@@ -291,7 +291,7 @@ fn operation_table() {
         "id:\"get_health\",method:\"GET\",path:\"/health\",success_status:200u16,success_statuses:&[200u16],credential:crate::meta::Credential::None,moves_money:false,idempotency_field:None,idempotent:true,",
         "pagination:Some(crate::meta::Pagination{style:crate::meta::PageStyle::LimitOffset,items:\"/data\",total_pages:Some(\"/meta/pages\"),})",
         "example:Some(\"{\\\"data\\\":{\\\"amount\\\":2,\\\"id\\\":\\\"t1\\\"}}\")",
-        "pub(crate)staticOPERATIONS_BY_ID:&[(&str,usize)]=&[(\"create_thing\",2usize),(\"get_health\",0usize),(\"get_thing\",3usize),(\"list_things\",1usize)];",
+        "pub(crate)staticOPERATIONS_BY_ID:&[(&str,usize)]=&[(\"get_thing\",3usize),(\"get_health\",0usize),(\"list_things\",1usize),(\"create_thing\",2usize)];",
         "pub(crate)staticINFO:crate::meta::FamilyInfo=crate::meta::FamilyInfo{family:crate::meta::Family::V3,operations:OPERATIONS,by_id:OPERATIONS_BY_ID,decode,decode_request,credential_header:\"authorization\",credential_prefix:\"Bearer\",signs_requests:true,refresh:SESSION_REFRESH,};",
     ] {
         assert!(text.contains(want), "{want} not in {text}");
@@ -348,6 +348,57 @@ fn whole_client() {
     ] {
         assert!(code.contains(want), "{want} not in the generated code");
     }
+}
+
+#[test]
+fn send_moves_the_response_headers_and_sends_no_api_version() {
+    let code = crate::generate(&spec(), &V3).unwrap().client;
+    let flat = code.replace(char::is_whitespace, "");
+    // Three operations with a typed success, a typed 4XX and a typed 5XX, and the health check
+    // with a success only: all ten decodes go through the hook, none through progenitor's copy.
+    assert_eq!(
+        flat.matches("crate::hooks::response_value(response)").count(),
+        10,
+        "{code}"
+    );
+    assert!(!flat.contains("ResponseValue::from_response"), "{code}");
+    assert!(!code.contains("api-version"), "{code}");
+    // No operation has a header parameter: no header map is built or merged.
+    assert!(!code.contains("header_map"), "{code}");
+    // One that has keeps its map, sized for its own headers.
+    let text = SPEC.replace(
+        "        - {name: id, in: path, required: true, schema: {type: string}}\n",
+        "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: x-request-id, in: header, schema: {type: string}}\n",
+    );
+    assert_ne!(text, SPEC);
+    let spec = Spec::parse("tiny.yaml", &text).unwrap();
+    let flat = crate::generate(&spec, &V3)
+        .unwrap()
+        .client
+        .replace(char::is_whitespace, "");
+    assert!(flat.contains("HeaderMap::with_capacity(1usize)"), "{flat}");
+    assert!(flat.contains("header_map.append(\"x-request-id\""), "{flat}");
+    assert_eq!(flat.matches(".headers(header_map)").count(), 1, "{flat}");
+}
+
+#[test]
+fn a_send_progenitor_wrote_differently_stops_generation() {
+    let mut file: syn::File = syn::parse_quote! {
+        pub mod builder {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<(), ()> {
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                    header_map.insert("api-version", "1");
+                    Ok(())
+                }
+            }
+        }
+    };
+    let err = send::rewrite(&mut file, 1).unwrap_err();
+    assert!(
+        err.contains("removed the api-version header from 0 of 1"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,0 +1,194 @@
+//! Two edits to the `send()` progenitor writes for every operation builder, so that a request
+//! costs what a hand-written reqwest call costs and carries only what the API defines:
+//!
+//! - `ResponseValue::from_response(response)` becomes `crate::hooks::response_value(response)`,
+//!   which moves the response's header map into the `ResponseValue` instead of copying it.
+//! - The `api-version` header progenitor adds to every request (the spec's `info.version`) is
+//!   dropped: neither API defines it, and what the SDK sends is exactly what the spec says. An
+//!   operation without header parameters then has no header map at all (no empty map built and
+//!   merged into the request, one move of the request builder fewer).
+//!
+//! The builders themselves, their setters and `send()`, stay progenitor's public interface. If
+//! progenitor ever writes `send()` differently, the edit finds nothing and generation fails with
+//! a message, instead of the client silently changing.
+
+use syn::visit_mut::{self, VisitMut};
+
+/// What the rewrite changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rewritten {
+    /// `ResponseValue::from_response` calls redirected.
+    pub from_response: usize,
+    /// `api-version` header insertions removed.
+    pub api_version: usize,
+    /// Header maps left empty and removed with their `.headers(header_map)`.
+    pub empty_header_maps: usize,
+}
+
+/// Rewrites every `send()` in the generated `builder` module. `operations` is the number of
+/// operations: each must have lost its `api-version` header.
+pub fn rewrite(file: &mut syn::File, operations: usize) -> Result<Rewritten, String> {
+    let mut v = Visitor::default();
+    for item in &mut file.items {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "builder"
+            && let Some((_, content)) = m.content.as_mut()
+        {
+            for item in content {
+                v.visit_item_mut(item);
+            }
+        }
+    }
+    if v.done.api_version != operations {
+        return Err(format!(
+            "progenitor's send() changed: removed the api-version header from {} of {operations} \
+             operations (kotanipay-codegen emit/send.rs expects every one)",
+            v.done.api_version
+        ));
+    }
+    if operations > 0 && v.done.from_response == 0 {
+        return Err(
+            "progenitor's send() changed: no ResponseValue::from_response to redirect \
+             (kotanipay-codegen emit/send.rs)"
+                .to_string(),
+        );
+    }
+    Ok(v.done)
+}
+
+#[derive(Default)]
+struct Visitor {
+    done: Rewritten,
+}
+
+fn path_ends_with(path: &syn::Path, tail: &[&str]) -> bool {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segs.len() >= tail.len()
+        && segs[segs.len() - tail.len()..]
+            .iter()
+            .zip(tail)
+            .all(|(a, b)| a == b)
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), ...)`.
+fn is_api_version_append(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_)) = stmt else {
+        return false;
+    };
+    if call.method != "append" {
+        return false;
+    }
+    let Some(syn::Expr::Call(name)) = call.args.first() else {
+        return false;
+    };
+    let syn::Expr::Path(f) = &*name.func else {
+        return false;
+    };
+    path_ends_with(&f.path, &["HeaderName", "from_static"])
+        && matches!(
+            name.args.first(),
+            Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) if s.value() == "api-version"
+        )
+}
+
+/// `let mut header_map = HeaderMap::with_capacity(N);`: the literal, to lower by one. The
+/// statement is marked `#[allow(unused_mut)]`: with no header parameter, nothing is added now.
+fn header_map_capacity(stmt: &mut syn::Stmt) -> Option<&mut syn::LitInt> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Ident(p) = &local.pat else {
+        return None;
+    };
+    if p.ident != "header_map" {
+        return None;
+    }
+    local.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
+    let syn::Expr::Call(call) = &mut *local.init.as_mut()?.expr else {
+        return None;
+    };
+    let syn::Expr::Path(f) = &*call.func else {
+        return None;
+    };
+    if !path_ends_with(&f.path, &["HeaderMap", "with_capacity"]) {
+        return None;
+    }
+    match call.args.first_mut() {
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        })) => Some(n),
+        _ => None,
+    }
+}
+
+/// Whether `expr` is the path `header_map`.
+fn is_header_map(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Path(p) if p.path.is_ident("header_map"))
+}
+
+/// Replaces `<receiver>.headers(header_map)` by `<receiver>` anywhere in `expr`.
+struct DropHeaders(usize);
+
+impl VisitMut for DropHeaders {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && call.args.first().is_some_and(is_header_map)
+        {
+            let receiver = std::mem::replace(&mut *call.receiver, syn::parse_quote!(()));
+            *expr = receiver;
+            self.0 += 1;
+            self.visit_expr_mut(expr);
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+impl VisitMut for Visitor {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
+        block.stmts.retain(|s| !is_api_version_append(s));
+        let removed = before - block.stmts.len();
+        if removed > 0 {
+            self.done.api_version += removed;
+            let mut empty_at = None;
+            for (i, stmt) in block.stmts.iter_mut().enumerate() {
+                if let Some(n) = header_map_capacity(stmt) {
+                    let less = n
+                        .base10_parse::<usize>()
+                        .unwrap_or(removed)
+                        .saturating_sub(removed);
+                    *n = syn::LitInt::new(&format!("{less}{}", n.suffix()), n.span());
+                    if less == 0 {
+                        empty_at = Some(i);
+                    }
+                }
+            }
+            // A map that nothing is appended to: drop it, and its merge into the request.
+            if let Some(i) = empty_at {
+                let mut drop = DropHeaders(0);
+                for stmt in &mut block.stmts[i + 1..] {
+                    drop.visit_stmt_mut(stmt);
+                }
+                if drop.0 == 1 {
+                    block.stmts.remove(i);
+                    self.done.empty_header_maps += 1;
+                }
+            }
+        }
+        visit_mut::visit_block_mut(self, block);
+    }
+
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let syn::Expr::Path(f) = &mut *call.func
+            && path_ends_with(&f.path, &["ResponseValue", "from_response"])
+        {
+            f.path = syn::parse_quote!(crate::hooks::response_value);
+            self.done.from_response += 1;
+        }
+        visit_mut::visit_expr_call_mut(self, call);
+    }
+}
