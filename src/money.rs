@@ -69,6 +69,61 @@ fn write<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
+/// The amount a JSON number means: the shortest text that reads back as the same double, which
+/// is what a JavaScript sender wrote (`JSON.stringify`), read as a decimal, without formatting
+/// it in the common case (a list of 100 deposits has 300 amounts). `None` for a magnitude a
+/// decimal cannot hold.
+///
+/// Most amounts have a few decimal places. For the fewest places `k` (up to 8) such that an
+/// integer `n` of at most 15 digits gives `n / 10^k == v`, `n·10^-k` is that shortest text: `n`
+/// and `10^k` are exact doubles, so the one division is correctly rounded, as a parser's reading
+/// of the text would be; and no two decimals of 15 significant digits read as one double, so no
+/// other text of as few places reads as `v`. Anything else goes through the shortest text itself.
+fn from_double(v: f64) -> Option<Decimal> {
+    const POW10: [f64; 9] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+    const DIGITS_15: f64 = 1e15;
+    if v != 0.0 && v.abs() < DIGITS_15 {
+        for (k, p) in (0u32..).zip(POW10) {
+            let scaled = v * p;
+            if scaled.abs() >= DIGITS_15 {
+                break;
+            }
+            // `v * p` is within a rounding error of the whole number sought: truncated toward
+            // zero, that number or the next one away from zero (no call to `round`).
+            #[allow(clippy::cast_possible_truncation)]
+            let t = scaled as i64;
+            for n in [t, t + v.signum() as i64] {
+                #[allow(clippy::cast_precision_loss)]
+                if n as f64 / p == v {
+                    return Some(Decimal::new(n, k));
+                }
+            }
+        }
+    }
+    from_shortest_text(v)
+}
+
+/// `v` read through its shortest round-trip text, as JavaScript writes it (ryu: the closest of
+/// the shortest, an even last digit on a tie, as ECMAScript's `Number::toString` specifies).
+fn from_shortest_text(v: f64) -> Option<Decimal> {
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v);
+    // ryu writes `1.0` where `Display` writes `1`: the same number, but a decimal keeps the scale.
+    let text = text.strip_suffix(".0").unwrap_or(text);
+    let fast = if text.contains('e') {
+        Decimal::from_scientific(text)
+    } else {
+        Decimal::from_str(text)
+    };
+    // Beyond 28 decimal places or ±7.9e28 (never an amount): as `Display` reads it, rounded to
+    // 28 places, or refused.
+    fast.ok().or_else(|| {
+        Decimal::from_str(&v.to_string())
+            .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+            .ok()
+    })
+}
+
 struct DecimalVisitor;
 
 impl<'de> Visitor<'de> for DecimalVisitor {
@@ -90,12 +145,7 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         if !v.is_finite() {
             return Err(E::invalid_value(de::Unexpected::Float(v), &self));
         }
-        // `Display` of a double is its shortest round-trip text, which is what a JavaScript
-        // sender wrote.
-        let text = v.to_string();
-        Decimal::from_str(&text)
-            .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
-            .map_err(|_| E::invalid_value(de::Unexpected::Float(v), &"an amount within ±7.9e28"))
+        from_double(v).ok_or_else(|| E::invalid_value(de::Unexpected::Float(v), &"an amount within ±7.9e28"))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
@@ -218,6 +268,94 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    #[allow(clippy::excessive_precision)] // a text with more digits than a double holds, on purpose
+    fn a_double_reads_as_its_shortest_text_would() {
+        let mut doubles = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            0.29,
+            1025.5,
+            1e-7,
+            1.5e-7,
+            1e-6,
+            1e15,
+            1e16,
+            1e17,
+            1e20,
+            1e21,
+            1.2345678901234568e20,
+            7.9e28,
+            7.93e28,
+            8e28,
+            1e29,
+            1e-28,
+            1e-29,
+            1e-30,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            123456789.123456789,
+            0.30000000000000004,
+            9007199254740993.0,
+        ];
+        // Amounts as senders write them (cents and mills), and doubles with every exponent.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..25_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            doubles.push((x % 100_000_000) as f64 / 100.0);
+            doubles.push((x % 1_000_000) as f64 / 1000.0);
+            let bits = (x >> 2) & 0x7FEF_FFFF_FFFF_FFFF;
+            doubles.push(f64::from_bits(bits));
+            // Up to 16 digits with up to 10 places, and the doubles either side of each (which
+            // need more digits than the places tried first).
+            let places = (x >> 59) as i32 % 11;
+            let v = (x % 10_000_000_000_000_000) as f64 / 10f64.powi(places);
+            doubles.extend([
+                v,
+                f64::from_bits(v.to_bits() + 1),
+                f64::from_bits(v.to_bits().saturating_sub(1)),
+            ]);
+        }
+        for v in doubles.into_iter().filter(|v| v.is_finite()) {
+            for v in [v, -v] {
+                let (old, new) = (super::from_shortest_text(v), super::from_double(v));
+                assert_eq!(old, new, "{v:e}");
+                if let (Some(a), Some(b)) = (old, new) {
+                    assert_eq!((a.to_string(), a.scale()), (b.to_string(), b.scale()), "{v:e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_tie_between_two_shortest_texts_reads_as_javascript_writes_it() {
+        // 747597829026937.25 is a double; `.2` and `.3` both read back as it, equally close.
+        // ECMAScript's Number::toString takes the even digit (`String(x)` is "747597829026937.2");
+        // Rust's `Display` writes `.3`.
+        let v = 747_597_829_026_937.0_f64 + 0.25;
+        assert_eq!(v.to_string(), "747597829026937.3");
+        assert_eq!(super::from_double(v), Some(d("747597829026937.2")));
+        assert_eq!(
+            super::from_double(1025.5).map(|x| x.to_string()),
+            Some("1025.5".into())
+        );
+        assert_eq!(
+            super::from_double(500.0).map(|x| x.to_string()),
+            Some("500".into())
+        );
+        assert_eq!(
+            super::from_double(1e-7).map(|x| x.to_string()),
+            Some("0.0000001".into())
+        );
+        assert_eq!(super::from_double(8e28), None);
     }
 
     #[test]
