@@ -50,6 +50,9 @@ pub struct Plan {
     pub list_concurrent: usize,
     pub signed_small: usize,
     pub signed_large: usize,
+    /// Turns per run of the three clients (see [`overhead`]).
+    pub sequential_slices: usize,
+    pub concurrent_slices: usize,
 }
 
 impl Plan {
@@ -64,6 +67,8 @@ impl Plan {
                 list_concurrent: 640,
                 signed_small: 500,
                 signed_large: 200,
+                sequential_slices: 2,
+                concurrent_slices: 2,
             }
         } else {
             Plan {
@@ -72,10 +77,20 @@ impl Plan {
                 small_sequential: 10_000,
                 small_concurrent: 20_032,
                 list_sequential: 3_000,
-                list_concurrent: 6_016,
+                list_concurrent: 12_288,
                 signed_small: 5_000,
                 signed_large: 1_500,
+                sequential_slices: 10,
+                concurrent_slices: 12,
             }
+        }
+    }
+
+    /// Slices per run: the clients take turns this many times in each run.
+    fn slices(&self, mode: Mode) -> usize {
+        match mode {
+            Mode::Sequential => self.sequential_slices,
+            Mode::Concurrent => self.concurrent_slices,
         }
     }
 
@@ -192,13 +207,29 @@ impl Clients {
     }
 }
 
+#[derive(Default)]
 struct Sample {
     wall: Duration,
     cpu: CpuTime,
     n: usize,
 }
 
+/// Requests per slice: `n` over `slices`, a whole number of requests per task when concurrent.
+fn slice_size(n: usize, slices: usize, mode: Mode) -> usize {
+    let per = (n / slices.max(1)).max(1);
+    match mode {
+        Mode::Sequential => per,
+        Mode::Concurrent => (per / CONCURRENCY).max(1) * CONCURRENCY,
+    }
+}
+
 impl Sample {
+    fn add(&mut self, other: &Sample) {
+        self.wall += other.wall;
+        self.cpu.user += other.cpu.user;
+        self.cpu.sys += other.cpu.sys;
+        self.n += other.n;
+    }
     fn rps(&self) -> f64 {
         self.n as f64 / self.wall.as_secs_f64()
     }
@@ -257,6 +288,8 @@ pub struct Case {
     /// Client thread and server pinned to one CPU (sequential cases).
     pub pinned_to_one_cpu: bool,
     pub requests_per_run: usize,
+    /// The clients took turns this many times in each run.
+    pub slices_per_run: usize,
     pub runs: usize,
     /// (a) the SDK, API key, default settings.
     pub sdk: ClientFigures,
@@ -321,12 +354,27 @@ pub fn overhead(plan: &Plan, pin: bool) -> anyhow::Result<Vec<Case>> {
                 let warm = plan.warmup_requests.max(CONCURRENCY * 4);
                 rt.block_on(clients.drive(v, body, mode, warm))?;
             }
+            // Each run is cut into slices and the three clients take turns slice by slice (the
+            // order rotating), so that what the machine does meanwhile (another process, the
+            // allocator growing, the CPU's clock) falls on all three alike; a run's figure for a
+            // client is the sum of its slices.
+            let slices = plan.slices(mode);
+            let per_slice = slice_size(n, slices, mode);
             let mut samples: [Vec<Sample>; 3] = Default::default();
             for run in 0..plan.runs {
-                // Rotate the order so no client always runs first (or right after another).
-                for k in 0..VARIANTS.len() {
-                    let i = (run + k) % VARIANTS.len();
-                    samples[i].push(timed(&rt, n, clients.drive(VARIANTS[i], body, mode, n))?);
+                let mut sums: [Sample; 3] = Default::default();
+                for slice in 0..slices {
+                    for k in 0..VARIANTS.len() {
+                        let i = (run + slice + k) % VARIANTS.len();
+                        sums[i].add(&timed(
+                            &rt,
+                            per_slice,
+                            clients.drive(VARIANTS[i], body, mode, per_slice),
+                        )?);
+                    }
+                }
+                for (i, sum) in sums.into_iter().enumerate() {
+                    samples[i].push(sum);
                 }
             }
             let ratio = |f: fn(&Sample) -> f64| {
@@ -344,7 +392,8 @@ pub fn overhead(plan: &Plan, pin: bool) -> anyhow::Result<Vec<Case>> {
                 mode: mode_name,
                 in_flight: if mode == Mode::Sequential { 1 } else { CONCURRENCY },
                 pinned_to_one_cpu: pinned.active(),
-                requests_per_run: n,
+                requests_per_run: per_slice * slices,
+                slices_per_run: slices,
                 runs: plan.runs,
                 cpu_ratio_sdk_over_serde: ratio(Sample::cpu_us),
                 rps_ratio_sdk_over_serde: ratio(Sample::rps),

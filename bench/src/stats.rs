@@ -44,7 +44,7 @@ fn round(x: f64) -> f64 {
 }
 
 /// User and system CPU time consumed so far.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct CpuTime {
     pub user: Duration,
     pub sys: Duration,
