@@ -275,6 +275,12 @@ struct Member {
     tag: u64,
 }
 
+/// One of 64 bits for a tag (its top bits after a multiplicative mix), for a per-object set of
+/// the tags seen so far.
+pub(crate) fn tag_bit(tag: u64) -> u64 {
+    1u64 << (tag.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
 /// The tag of a key as written out (quotes included).
 pub(crate) fn key_tag(key: &[u8]) -> u64 {
     let (head, tail) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
@@ -576,7 +582,15 @@ impl<'a> Writer<'a> {
         };
         if n <= 24 {
             let tag = |i: usize| self.members.get(first + i).tag;
-            return (1..n).find(|&j| (0..j).any(|i| tag(i) == tag(j) && key(i) == key(j)));
+            // One bit per tag seen: a member whose bit is clear repeats no earlier key, without
+            // comparing it to each (most members); a set bit compares tags, then keys.
+            let mut seen_bits = 0u64;
+            return (0..n).find(|&j| {
+                let bit = tag_bit(tag(j));
+                let maybe = seen_bits & bit != 0;
+                seen_bits |= bit;
+                maybe && (0..j).any(|i| tag(i) == tag(j) && key(i) == key(j))
+            });
         }
         let mut sorted: Vec<usize> = (0..n).collect();
         sorted.sort_by(|&a, &b| key(a).cmp(key(b)).then(a.cmp(&b)));
@@ -1348,6 +1362,17 @@ mod tests {
         assert!(render_strict(b"9007199254740993", 0, 0, 64).unwrap_err().inexact);
         assert_eq!(array_index(br#""7""#), Some(7));
         assert_eq!(array_index(br#""07""#), None);
+        // A repeat of any earlier key, in objects up to the size compared pairwise and beyond.
+        for n in 2..30 {
+            let keys: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
+            let whole = format!("{{{}}}", keys.join(","));
+            assert!(render_strict(whole.as_bytes(), 0, 0, 64).is_ok(), "{whole}");
+            for j in 0..n {
+                let text = format!("{{{},\"k{j}\":0}}", keys.join(","));
+                let e = render_strict(text.as_bytes(), 0, 0, 64).unwrap_err();
+                assert_eq!(e.what, "duplicate key", "{text}");
+            }
+        }
     }
 
     #[test]

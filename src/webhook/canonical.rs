@@ -390,6 +390,7 @@ impl Validator<'_> {
         first: usize,
         top: &mut Option<&mut Vec<TopMember>>,
     ) -> Result<(), SyntaxError> {
+        let mut seen_bits = 0u64;
         loop {
             self.skip_ws();
             let key_at = self.pos;
@@ -425,11 +426,13 @@ impl Validator<'_> {
                 ..key
             };
             let n = self.keys.len() - first;
-            if n < LINEAR_KEYS {
-                // Tags first, without branches (they almost never match); keys only then.
-                let tag_seen = self.tags[first..]
-                    .iter()
-                    .fold(false, |seen, &t| seen | (t == key.tag));
+            // One bit per tag seen in this object: a key whose bit is clear is new without
+            // looking at the others (most keys); only a set bit compares tags, then keys.
+            let bit = jsjson::tag_bit(key.tag);
+            let maybe_seen = seen_bits & bit != 0;
+            seen_bits |= bit;
+            if n < LINEAR_KEYS && maybe_seen {
+                let tag_seen = self.tags[first..].contains(&key.tag);
                 let text = self.key_text(&key);
                 let repeated = tag_seen
                     && self.keys[first..]
@@ -1091,6 +1094,15 @@ mod tests {
         assert_eq!(scan(ok.as_bytes()).unwrap().members.unwrap().len(), 40);
         let repeated = format!("{{{},\"k\\u0033\":0}}", many.join(","));
         assert_eq!(scan(repeated.as_bytes()).unwrap_err().what, "duplicate key");
+        // A repeat of any earlier key, in objects up to the size compared pairwise and beyond.
+        for n in 2..30 {
+            let keys: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
+            assert!(scan(format!("{{{}}}", keys.join(",")).as_bytes()).is_ok());
+            for j in 0..n {
+                let text = format!("{{{},\"k{j}\":0}}", keys.join(","));
+                assert_eq!(scan(text.as_bytes()).unwrap_err().what, "duplicate key", "{text}");
+            }
+        }
         let found = scan(br#"{"n":1e400,"m":[1]}"#).unwrap();
         assert_eq!(found.beyond_f64, Some(5));
         assert!(scan(b"[1]").unwrap().members.is_none());
