@@ -635,22 +635,7 @@ impl<'a> Writer<'a> {
         self.pos += 1;
         let mut rewritten = false;
         loop {
-            // A run of plain bytes: the input is UTF-8 and `"`, `\` never occur inside a
-            // multi-byte character, so the run is whole characters. Eight bytes at a time
-            // while none of them can end the run.
-            while let Some(chunk) = self.s.get(self.pos..self.pos + 8) {
-                let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-                if ends_run(word) {
-                    break;
-                }
-                self.pos += 8;
-            }
-            while let Some(&b) = self.s.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = plain_run_end(self.s, self.pos);
             match self.peek() {
                 None => return Err(Fail::syntax(self.pos, "unterminated string")),
                 Some(b'"') => {
@@ -800,9 +785,30 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Where the run of plain string bytes starting at `pos` ends: at the first `"`, `\` or byte
+/// below 0x20, or at the end of `s`. Eight bytes at a time while none of them can end it; the
+/// input is UTF-8 and those bytes never occur inside a multi-byte character, so the run is
+/// whole characters.
+pub(crate) fn plain_run_end(s: &[u8], mut pos: usize) -> usize {
+    while let Some(chunk) = s.get(pos..pos + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        if ends_run(word) {
+            break;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = s.get(pos) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
 /// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (may also say so for
 /// bytes above 0x7f: the byte loop then decides).
-pub(crate) fn ends_run(word: u64) -> bool {
+fn ends_run(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;

@@ -507,20 +507,7 @@ impl Validator<'_> {
         self.pos += 1;
         let mut escaped = false;
         loop {
-            // A run of plain bytes, eight at a time while none of them can end it.
-            while let Some(chunk) = self.s.get(self.pos..self.pos + 8) {
-                let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-                if jsjson::ends_run(word) {
-                    break;
-                }
-                self.pos += 8;
-            }
-            while let Some(&b) = self.s.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = jsjson::plain_run_end(self.s, self.pos);
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -551,49 +538,11 @@ impl Validator<'_> {
         }
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
     /// An RFC 8259 number; one `serde_json` cannot represent is noted, not refused.
     fn number(&mut self) -> Result<(), SyntaxError> {
         let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => {
-                self.pos += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err(self.err("leading zero in a number"));
-                }
-            }
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err("invalid number")),
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if self.digits() == 0 {
-                return Err(self.err("invalid number: digits expected after `.`"));
-            }
-        }
-        let mut exponent = false;
-        if let Some(b'e' | b'E') = self.peek() {
-            exponent = true;
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err("invalid number: digits expected in the exponent"));
-            }
-        }
+        let (end, exponent) = number_end(self.s, start)?;
+        self.pos = end;
         // Without an exponent, a number overflows an f64 only past 300 digits; otherwise ask
         // serde_json itself, which is what will read it.
         let token = &self.s[start..self.pos];
@@ -605,6 +554,52 @@ impl Validator<'_> {
         }
         Ok(())
     }
+}
+
+/// The end of the RFC 8259 number at `pos`, and whether it has an exponent; an error names the
+/// byte where it stops being one.
+fn number_end(s: &[u8], mut pos: usize) -> Result<(usize, bool), SyntaxError> {
+    let err = |at: usize, what: &'static str| SyntaxError { at, what };
+    let digits = |pos: &mut usize| {
+        let start = *pos;
+        while let Some(b'0'..=b'9') = s.get(*pos) {
+            *pos += 1;
+        }
+        *pos - start
+    };
+    if s.get(pos) == Some(&b'-') {
+        pos += 1;
+    }
+    match s.get(pos) {
+        Some(b'0') => {
+            pos += 1;
+            if let Some(b'0'..=b'9') = s.get(pos) {
+                return Err(err(pos, "leading zero in a number"));
+            }
+        }
+        Some(b'1'..=b'9') => {
+            digits(&mut pos);
+        }
+        _ => return Err(err(pos, "invalid number")),
+    }
+    if s.get(pos) == Some(&b'.') {
+        pos += 1;
+        if digits(&mut pos) == 0 {
+            return Err(err(pos, "invalid number: digits expected after `.`"));
+        }
+    }
+    let mut exponent = false;
+    if let Some(b'e' | b'E') = s.get(pos) {
+        exponent = true;
+        pos += 1;
+        if let Some(b'+' | b'-') = s.get(pos) {
+            pos += 1;
+        }
+        if digits(&mut pos) == 0 {
+            return Err(err(pos, "invalid number: digits expected in the exponent"));
+        }
+    }
+    Ok((pos, exponent))
 }
 
 /// The content of a rendered string (`"..."` → `...`), lossily as a Rust string.
@@ -708,47 +703,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
     /// RFC 8259 `number`, copied as received.
     fn number(&mut self, out: &mut Vec<u8>) -> Result<(), SyntaxError> {
         let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => {
-                self.pos += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err(self.err("leading zero in a number"));
-                }
-            }
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err("invalid number")),
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if self.digits() == 0 {
-                return Err(self.err("invalid number: digits expected after `.`"));
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err("invalid number: digits expected in the exponent"));
-            }
-        }
+        self.pos = number_end(self.s, start)?.0;
         out.extend_from_slice(&self.s[start..self.pos]);
         Ok(())
     }
