@@ -786,14 +786,15 @@ impl<'a> Writer<'a> {
 }
 
 /// Where the run of plain string bytes starting at `pos` ends: at the first `"`, `\` or byte
-/// below 0x20, or at the end of `s`. Eight bytes at a time while none of them can end it; the
-/// input is UTF-8 and those bytes never occur inside a multi-byte character, so the run is
-/// whole characters.
+/// below 0x20, or at the end of `s`. Eight bytes at a time, the first byte that ends the run
+/// found from the word's bits; the input is UTF-8 and those bytes never occur inside a
+/// multi-byte character, so the run is whole characters.
+#[inline]
 pub(crate) fn plain_run_end(s: &[u8], mut pos: usize) -> usize {
-    while let Some(chunk) = s.get(pos..pos + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        if ends_run(word) {
-            break;
+    while let Some(chunk) = s.get(pos..pos + 8).and_then(|c| c.first_chunk::<8>()) {
+        let enders = run_enders(u64::from_le_bytes(*chunk));
+        if enders != 0 {
+            return pos + (enders.trailing_zeros() / 8) as usize;
         }
         pos += 8;
     }
@@ -806,14 +807,16 @@ pub(crate) fn plain_run_end(s: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// Whether any of the eight bytes of `word` is `"`, `\` or below 0x20 (may also say so for
-/// bytes above 0x7f: the byte loop then decides).
-fn ends_run(word: u64) -> bool {
+/// The bytes of `word` (little-endian) that are `"`, `\` or below 0x20, marked by their high
+/// bit. The lowest mark is exact: a borrow only runs upward from a byte that is itself marked,
+/// so only bytes after the first one found can be marked wrongly, and they are never looked at.
+#[inline(always)]
+fn run_enders(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    (below_space | zero_in(word ^ (ONES * u64::from(b'"'))) | zero_in(word ^ (ONES * u64::from(b'\\')))) != 0
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    (below_space | zero(word ^ (ONES * u64::from(b'"'))) | zero(word ^ (ONES * u64::from(b'\\')))) & HIGH
 }
 
 /// Whether a number without an exponent is certainly its own JavaScript text: an integer of at
@@ -1190,6 +1193,47 @@ mod tests {
 
     fn borrowed(s: &str) -> bool {
         matches!(to_js_bytes(s.as_bytes()).unwrap(), Cow::Borrowed(_))
+    }
+
+    #[test]
+    fn a_plain_run_ends_at_the_first_quote_backslash_or_control_byte() {
+        let bytewise = |s: &[u8], from: usize| {
+            (from..s.len())
+                .find(|&i| matches!(s[i], b'"' | b'\\' | 0..=0x1f))
+                .unwrap_or(s.len())
+        };
+        // Every ender at every offset of a 17-byte run, after every kind of byte (high bytes,
+        // bytes just above and below the enders, the enders themselves) so that borrows and
+        // carries between the eight-byte words are exercised.
+        let fillers = [
+            b'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff, 0x01,
+        ];
+        let enders = [b'"', b'\\', 0x00, 0x01, 0x1f, b'\n'];
+        for &fill in &fillers {
+            for &before in &fillers {
+                for &end in &enders {
+                    for at in 0..17 {
+                        let mut s = vec![fill; 17];
+                        if at > 0 {
+                            s[at - 1] = before;
+                        }
+                        s[at] = end;
+                        for from in 0..=at {
+                            assert_eq!(
+                                plain_run_end(&s, from),
+                                bytewise(&s, from),
+                                "fill {fill:#x}, before {before:#x}, ender {end:#x} at {at}, from {from}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // No ender: the run reaches the end, whatever the length.
+        for len in 0..20 {
+            let s = vec![0xe2; len];
+            assert_eq!(plain_run_end(&s, 0), len);
+        }
     }
 
     #[test]

@@ -208,8 +208,8 @@ pub(crate) fn scan(body: &[u8]) -> Result<Scanned, SyntaxError> {
     let mut v = Validator {
         s: body,
         pos: 0,
-        keys: Vec::new(),
-        tags: Vec::new(),
+        keys: Vec::with_capacity(64),
+        tags: Vec::with_capacity(64),
         scratch: Vec::new(),
         beyond_f64: None,
     };
@@ -402,59 +402,48 @@ impl Validator<'_> {
             // Keys are compared in their JavaScript text, which is one-to-one with the decoded
             // UTF-16 key (`"a"` and `"\u0061"` are one key). A key without a backslash is its own
             // text; only escaped keys are rendered.
-            let key = if escaped {
-                let start = self.scratch.len();
-                Parser::at(self.s, key_at).string(&mut self.scratch, Mode::Js)?;
-                ScanKey {
-                    at: key_at,
-                    start,
-                    end: self.scratch.len(),
-                    escaped: true,
-                    tag: 0,
-                }
+            let (start, end, tag) = if escaped {
+                self.escaped_key(key_at)?
             } else {
-                ScanKey {
-                    at: key_at,
-                    start: key_at,
-                    end: key_end,
-                    escaped: false,
-                    tag: 0,
-                }
+                (key_at, key_end, jsjson::key_tag(&self.s[key_at..key_end]))
             };
-            let key = ScanKey {
-                tag: jsjson::key_tag(self.key_text(&key)),
-                ..key
-            };
-            let n = self.keys.len() - first;
+            // Written straight into place: a key built on the stack and copied stalls on the copy.
+            self.keys.push(ScanKey {
+                at: key_at,
+                start,
+                end,
+                escaped,
+                tag,
+            });
+            self.tags.push(tag);
             // One bit per tag seen in this object: a key whose bit is clear is new without
             // looking at the others (most keys); only a set bit compares tags, then keys.
-            let bit = jsjson::tag_bit(key.tag);
-            let maybe_seen = seen_bits & bit != 0;
+            let bit = jsjson::tag_bit(tag);
+            if seen_bits & bit != 0 {
+                self.no_earlier_repeat(first)?;
+            }
             seen_bits |= bit;
-            if n < LINEAR_KEYS && maybe_seen {
-                let tag_seen = self.tags[first..].contains(&key.tag);
-                let text = self.key_text(&key);
-                let repeated = tag_seen
-                    && self.keys[first..]
-                        .iter()
-                        .any(|k| k.tag == key.tag && self.key_text(k) == text);
-                if repeated {
-                    return Err(SyntaxError {
-                        at: key_at,
-                        what: "duplicate key",
-                    });
+            // Compact JSON (what a Node server sends) has the `:` right after the key and the
+            // value right after it; whitespace takes the longer way.
+            if self.peek() == Some(b':') {
+                self.pos += 1;
+            } else {
+                self.skip_ws();
+                if self.peek() != Some(b':') {
+                    return Err(self.err("expected `:`"));
                 }
+                self.pos += 1;
             }
-            self.keys.push(key);
-            self.tags.push(key.tag);
-            self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected `:`"));
-            }
-            self.pos += 1;
             self.skip_ws();
             let value_at = self.pos;
-            self.value(depth)?;
+            // Strings and numbers, most values, are read here rather than through `value`.
+            match self.peek() {
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                _ => self.value(depth)?,
+            }
             if let Some(top) = top.as_deref_mut() {
                 top.push(TopMember {
                     key: key_at..key_end,
@@ -477,6 +466,39 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+
+    /// An escaped key at `key_at` (its opening quote): its JavaScript text, put in `scratch`, as
+    /// `(start, end, tag)`.
+    #[cold]
+    #[inline(never)]
+    fn escaped_key(&mut self, key_at: usize) -> Result<(usize, usize, u64), SyntaxError> {
+        let start = self.scratch.len();
+        Parser::at(self.s, key_at).string(&mut self.scratch, Mode::Js)?;
+        Ok((start, self.scratch.len(), jsjson::key_tag(&self.scratch[start..])))
+    }
+
+    /// When the tag bit of the key just pushed was already set in its object: whether one of
+    /// the object's first [`LINEAR_KEYS`] keys is the same key (the keys beyond are compared at
+    /// the `}`).
+    #[inline(never)]
+    fn no_earlier_repeat(&self, first: usize) -> Result<(), SyntaxError> {
+        let last = self.keys.len() - 1;
+        let key = &self.keys[last];
+        if last - first >= LINEAR_KEYS || !self.tags[first..last].contains(&key.tag) {
+            return Ok(());
+        }
+        let text = self.key_text(key);
+        let repeated = self.keys[first..last]
+            .iter()
+            .any(|k| k.tag == key.tag && self.key_text(k) == text);
+        if repeated {
+            return Err(SyntaxError {
+                at: key.at,
+                what: "duplicate key",
+            });
+        }
+        Ok(())
     }
 
     /// At the `}` of an object with more than [`LINEAR_KEYS`] keys: finds a repeated key among
@@ -503,38 +525,55 @@ impl Validator<'_> {
     }
 
     /// A string at `pos` (its opening quote), checked. Returns whether it holds an escape.
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, SyntaxError> {
-        self.pos += 1;
-        let mut escaped = false;
+        let pos = jsjson::plain_run_end(self.s, self.pos + 1);
+        if self.s.get(pos) == Some(&b'"') {
+            self.pos = pos + 1;
+            return Ok(false);
+        }
+        self.string_rest(pos)
+    }
+
+    /// The rest of a string from `pos`, where its first run of plain bytes ended on something
+    /// other than its closing quote.
+    #[cold]
+    #[inline(never)]
+    fn string_rest(&mut self, mut pos: usize) -> Result<bool, SyntaxError> {
+        let s = self.s;
         loop {
-            self.pos = jsjson::plain_run_end(self.s, self.pos);
-            match self.peek() {
-                None => return Err(self.err("unterminated string")),
+            match s.get(pos) {
                 Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(escaped);
+                    self.pos = pos + 1;
+                    return Ok(true);
                 }
-                Some(b'\\') => {
-                    escaped = true;
-                    match self.s.get(self.pos + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
-                        Some(b'u') => {
-                            self.pos += 2;
-                            for _ in 0..4 {
-                                if !self.peek().is_some_and(|b| b.is_ascii_hexdigit()) {
-                                    return Err(self.err("invalid \\u escape"));
-                                }
-                                self.pos += 1;
+                Some(b'\\') => match s.get(pos + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => pos += 2,
+                    Some(b'u') => {
+                        pos += 2;
+                        for _ in 0..4 {
+                            if !s.get(pos).is_some_and(u8::is_ascii_hexdigit) {
+                                self.pos = pos;
+                                return Err(self.err("invalid \\u escape"));
                             }
-                        }
-                        _ => {
-                            self.pos += 1;
-                            return Err(self.err("invalid escape"));
+                            pos += 1;
                         }
                     }
+                    _ => {
+                        self.pos = pos + 1;
+                        return Err(self.err("invalid escape"));
+                    }
+                },
+                None => {
+                    self.pos = pos;
+                    return Err(self.err("unterminated string"));
                 }
-                Some(_) => return Err(self.err("control character in a string")),
+                Some(_) => {
+                    self.pos = pos;
+                    return Err(self.err("control character in a string"));
+                }
             }
+            pos = jsjson::plain_run_end(s, pos);
         }
     }
 
@@ -562,9 +601,7 @@ fn number_end(s: &[u8], mut pos: usize) -> Result<(usize, bool), SyntaxError> {
     let err = |at: usize, what: &'static str| SyntaxError { at, what };
     let digits = |pos: &mut usize| {
         let start = *pos;
-        while let Some(b'0'..=b'9') = s.get(*pos) {
-            *pos += 1;
-        }
+        *pos = digit_run_end(s, start);
         *pos - start
     };
     if s.get(pos) == Some(&b'-') {
@@ -600,6 +637,27 @@ fn number_end(s: &[u8], mut pos: usize) -> Result<(usize, bool), SyntaxError> {
         }
     }
     Ok((pos, exponent))
+}
+
+/// Where the run of ASCII digits starting at `pos` ends. Eight bytes at a time: a byte below
+/// `0` sets its high bit when `0` is taken from it, a byte above `9` when 0x46 is added to it,
+/// and a borrow or carry only leaves a byte that is itself marked, so the lowest mark is exact.
+#[inline]
+fn digit_run_end(s: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = s.get(pos..pos + 8).and_then(|c| c.first_chunk::<8>()) {
+        let word = u64::from_le_bytes(*chunk);
+        let not_digits = (word.wrapping_sub(ONES * 0x30) | word.wrapping_add(ONES * 0x46)) & HIGH;
+        if not_digits != 0 {
+            return pos + (not_digits.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(b'0'..=b'9') = s.get(pos) {
+        pos += 1;
+    }
+    pos
 }
 
 /// The content of a rendered string (`"..."` → `...`), lossily as a Rust string.
@@ -1021,6 +1079,41 @@ mod tests {
         );
         assert!(top_level_members(b"[1]").unwrap().is_none());
         assert!(top_level_members(br#"{"a":1,"a":2}"#).is_err());
+    }
+
+    #[test]
+    fn a_digit_run_ends_at_the_first_byte_that_is_not_a_digit() {
+        let bytewise = |s: &[u8], from: usize| {
+            (from..s.len())
+                .find(|&i| !s[i].is_ascii_digit())
+                .unwrap_or(s.len())
+        };
+        // Every non-digit (all 246 of them) at every offset of a 17-byte run of each digit,
+        // after every kind of byte, so that borrows and carries between bytes are exercised.
+        let non_digits: Vec<u8> = (0..=255u8).filter(|b| !b.is_ascii_digit()).collect();
+        for fill in [b'0', b'5', b'9'] {
+            for &end in &non_digits {
+                for before in [b'0', b'9', 0x2f, 0x3a, 0xb9, 0xba, 0xff, 0x00] {
+                    for at in 0..17 {
+                        let mut s = vec![fill; 17];
+                        if at > 0 {
+                            s[at - 1] = before;
+                        }
+                        s[at] = end;
+                        for from in [0, at.saturating_sub(3), at] {
+                            assert_eq!(
+                                digit_run_end(&s, from),
+                                bytewise(&s, from),
+                                "fill {fill:#x}, before {before:#x}, {end:#x} at {at}, from {from}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for len in 0..20 {
+            assert_eq!(digit_run_end(&vec![b'7'; len], 0), len);
+        }
     }
 
     #[test]
