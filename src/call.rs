@@ -1,6 +1,5 @@
 //! `call()` and `data()` on every generated operation: the typed result, or a [`crate::Error`].
 
-use std::cell::RefCell;
 use std::future::Future;
 
 use progenitor_client::{Error as RawError, ResponseValue};
@@ -8,7 +7,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiErrorBody, Error, ErrorKind, kind_for_status, retry_after_header};
-use crate::hooks::{CALL, Record, Seen};
+use crate::hooks::{Record, Seen};
 use crate::meta::Family;
 
 /// A success body wrapped in the API's envelope (`{success, message, data}` or
@@ -41,9 +40,11 @@ pub trait Operation: Sized + Send {
     /// The typed error body.
     type ErrorBody: ApiErrorBody + DeserializeOwned;
 
-    /// Progenitor's `send()`.
-    fn send_raw(
+    /// Progenitor's `send()`, writing what the call saw into `record`.
+    #[doc(hidden)]
+    fn send_in(
         self,
+        record: &mut Record,
     ) -> impl Future<Output = Result<ResponseValue<Self::Success>, RawError<Self::ErrorBody>>> + Send;
 
     /// Sends the request through the client's pipeline (credentials, signing, retries,
@@ -61,27 +62,29 @@ pub trait Operation: Sized + Send {
     }
 }
 
-/// `call()` and `data()`: one future around progenitor's `send()`, with the call's record in a
-/// task-local the pipeline writes to.
-async fn run<O: Operation, R>(op: O, finish: fn(O::Success) -> R) -> Result<R, Error> {
-    let record = Record::for_operation(O::META);
-    let mut scoped = std::pin::pin!(CALL.scope(RefCell::new(record), op.send_raw()));
-    match scoped.as_mut().await {
-        Ok(v) => Ok(finish(v.into_inner())),
-        Err(e) => {
-            let seen = scoped
-                .as_mut()
-                .take_value()
-                .map(|r| r.into_inner().into_seen())
-                .unwrap_or_default();
-            if let Some(ok) = empty_success::<O::Success, _>(&e, &seen) {
-                return Ok(finish(ok));
+/// `call()` and `data()`: one future around progenitor's `send()` (as `send_in`), with the
+/// call's record beside it for the pipeline to write to. A block rather than an `async fn`,
+/// which would keep the builder twice in the future.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its by-value parameters twice in its future"
+)]
+fn run<O: Operation, R>(op: O, finish: fn(O::Success) -> R) -> impl Future<Output = Result<R, Error>> {
+    async move {
+        let mut record = Record::for_operation(O::META);
+        match op.send_in(&mut record).await {
+            Ok(v) => Ok(finish(v.into_inner())),
+            Err(e) => {
+                let seen = record.into_seen();
+                if let Some(ok) = empty_success::<O::Success, _>(&e, &seen) {
+                    return Ok(finish(ok));
+                }
+                if let Some(ok) = bare_success::<O::Success, _>(O::FAMILY, O::ID, &e, &seen) {
+                    return Ok(finish(ok));
+                }
+                // Boxed: the error path's future stays out of every call's own.
+                Err(Box::pin(convert::<O::Success, O::ErrorBody>(O::FAMILY, O::ID, e, seen)).await)
             }
-            if let Some(ok) = bare_success::<O::Success, _>(O::FAMILY, O::ID, &e, &seen) {
-                return Ok(finish(ok));
-            }
-            // Boxed: the error path's future stays out of every call's own.
-            Err(Box::pin(convert::<O::Success, O::ErrorBody>(O::FAMILY, O::ID, e, seen)).await)
         }
     }
 }

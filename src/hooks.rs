@@ -2,7 +2,6 @@
 //! credentials per the spec's `security`, session refresh, secure-mode signing, retries that
 //! never repeat an unreferenced payment, and a tracing span per attempt.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -127,27 +126,25 @@ impl Inner {
     }
 }
 
-// Why a task-local and not a return value: progenitor's `ClientHooks::exec` may only return
+// Why a record beside the return value: progenitor's `ClientHooks::exec` may only return
 // `reqwest::Result<Response>`, and the error progenitor builds from that response drops what
 // `call()` needs to classify a failure safely: the status of a 2xx whose body did not decode
 // (`InvalidResponsePayload` has none), the raw bytes of a typed error body, an ended session
 // (the pre-hook can only return a string), the client whose credentials must be scrubbed, and
 // whether an earlier attempt may have landed (a later 4xx is then not a definite failure).
 //
-// The record lives inside the call's own future (`TaskLocalFuture`), is written through a
-// `RefCell` (one task, never shared) and taken back by value when the call ends: no allocation,
-// no lock, no reference count per call. A successful call writes only the client and the
-// status; what only a failure needs is allocated when there is one.
-tokio::task_local! {
-    /// Set by `Operation::call` so the pipeline can tell it what the raw client cannot.
-    pub(crate) static CALL: RefCell<Record>;
-}
+// The generated `send()` is rewritten (kotanipay-codegen `emit::send`) into `send_in`, which
+// hands a `&mut Record` to each step of the pipeline in turn. `call()` keeps the record in its
+// own future and reads it when the call ends: no task-local to swap in and out at every poll,
+// no allocation, no lock, no reference count. A successful call writes only the client and the
+// status; what only a failure needs is allocated when there is one. Progenitor's own `send()`
+// passes a record nobody reads.
 
-/// What one call saw, as the pipeline writes it: small (it is moved in and out of the
-/// task-local slot at every poll), with what only a failure needs behind one allocation made
-/// only then.
+/// What one call saw, as the pipeline writes it: small, with what only a failure needs behind
+/// one allocation made only then.
+#[doc(hidden)]
 #[derive(Default)]
-pub(crate) struct Record {
+pub struct Record {
     /// The operation, known to `call()` at compile time (no lookup by operationId).
     meta: Option<&'static OperationMeta>,
     status: Option<StatusCode>,
@@ -208,43 +205,46 @@ pub(crate) struct Seen {
     pub earlier_attempt_may_have_landed: bool,
 }
 
-fn record(f: impl FnOnce(&mut Record)) {
-    let _ = CALL.try_with(|r| f(&mut r.borrow_mut()));
-}
-
 /// Progenitor's `ResponseValue::from_response` without its copy of the header map: the
 /// generated `send()` calls this instead (see `kotanipay-codegen`, `emit::send`). The headers
 /// are moved out of the response before its body is read; a body that does not decode records
 /// its content type for the error message.
+///
+/// Written as a block rather than an `async fn`, which would keep the response twice in the
+/// future (as its parameter and as a local).
 #[doc(hidden)]
-pub async fn response_value<T: serde::de::DeserializeOwned, E>(
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its by-value parameters twice in its future"
+)]
+pub fn response_value<T: serde::de::DeserializeOwned, E>(
     mut response: Response,
-) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let full = response
-        .bytes()
-        .await
-        .map_err(progenitor_client::Error::ResponseBodyError)?;
-    match serde_json::from_slice(&full) {
-        Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
-        Err(e) => {
-            let content_type = headers.get(reqwest::header::CONTENT_TYPE).cloned();
-            record(|s| {
-                s.status = Some(status);
-                s.failure().content_type = content_type;
-            });
-            Err(progenitor_client::Error::InvalidResponsePayload(full, e))
+    record: &mut Record,
+) -> impl std::future::Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>> + '_
+{
+    async move {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let full = response
+            .bytes()
+            .await
+            .map_err(progenitor_client::Error::ResponseBodyError)?;
+        match serde_json::from_slice(&full) {
+            Ok(inner) => Ok(progenitor_client::ResponseValue::new(inner, status, headers)),
+            Err(e) => {
+                record.status = Some(status);
+                record.failure().content_type = headers.get(reqwest::header::CONTENT_TYPE).cloned();
+                Err(progenitor_client::Error::InvalidResponsePayload(full, e))
+            }
         }
     }
 }
 
 /// The operation being sent: from the call's record when `call()` sends it (known at compile
 /// time), looked up by operationId when progenitor's own `send()` does.
-fn operation_meta(inner: &Inner, info: &OperationInfo) -> Option<&'static OperationMeta> {
-    CALL.try_with(|r| r.borrow().meta)
-        .ok()
-        .flatten()
+fn operation_meta(inner: &Inner, info: &OperationInfo, record: &Record) -> Option<&'static OperationMeta> {
+    record
+        .meta
         .filter(|m| m.id == info.operation_id)
         .or_else(|| crate::meta::operation(inner.0.family, info.operation_id))
 }
@@ -261,18 +261,32 @@ fn refresh_ctx<'a>(http: &'a reqwest::Client, baseurl: &'a str, inner: &'a Inner
 /// `ClientHooks::pre`, once per call: rewrites a JSON body as JavaScript's `JSON.stringify`
 /// would write it (the exact bytes a Node server sees and checks a signature against), then
 /// refreshes a session ahead of expiry.
-pub(crate) async fn pre(
+pub(crate) async fn pre<E>(
     http: &reqwest::Client,
     baseurl: &str,
     inner: &Inner,
     request: &mut Request,
     info: &OperationInfo,
+    record: &mut Record,
+) -> Result<(), progenitor_client::Error<E>> {
+    pre_steps(http, baseurl, inner, request, info, record)
+        .await
+        .map_err(progenitor_client::Error::Custom)
+}
+
+async fn pre_steps(
+    http: &reqwest::Client,
+    baseurl: &str,
+    inner: &Inner,
+    request: &mut Request,
+    info: &OperationInfo,
+    record: &mut Record,
 ) -> Result<(), String> {
     js_body(request)?;
     let Cred::Session(session) = &inner.0.cred else {
         return Ok(());
     };
-    let needs = operation_meta(inner, info).is_none_or(|m| m.credential == Credential::Standard);
+    let needs = operation_meta(inner, info, record).is_none_or(|m| m.credential == Credential::Standard);
     if !needs {
         return Ok(());
     }
@@ -281,10 +295,8 @@ pub(crate) async fn pre(
     match Box::pin(session.access_token(&refresh_ctx(http, baseurl, inner))).await {
         Ok(_) => Ok(()),
         Err(e) => {
-            record(|s| {
-                s.session_ended = true;
-                s.status = e.status();
-            });
+            record.session_ended = true;
+            record.status = e.status();
             Err(e.message().to_string())
         }
     }
@@ -377,20 +389,70 @@ fn has_reference(req: &Request, field: &str) -> bool {
     }
 }
 
-/// A copy of a request for another attempt. Without a body it is built from its parts:
-/// reqwest's `try_clone` also rebuilds the request's extension map (a hash map, allocated even
-/// when empty), which the SDK's requests never use; with a body, `try_clone` shares the bytes.
-fn spare_copy(req: &Request) -> Option<Request> {
-    if req.body().is_some() {
-        return req.try_clone();
+/// What another attempt of a request is rebuilt from, taken before credentials and signature
+/// go on (they are put on again).
+enum Spare {
+    /// A request with a body: reqwest's `try_clone`, which shares the bytes.
+    Whole(Request),
+    /// A request without a body, as its parts. reqwest's `try_clone` would also rebuild the
+    /// request's extension map (a hash map, allocated even when empty), which the SDK's requests
+    /// never use.
+    Parts {
+        method: reqwest::Method,
+        url: reqwest::Url,
+        /// `None` when the headers are only progenitor's `accept: application/json` (every
+        /// operation without header parameters): they are written again if the copy is used,
+        /// instead of being copied for every request.
+        headers: Option<reqwest::header::HeaderMap>,
+        version: reqwest::Version,
+        timeout: Option<Duration>,
+    },
+}
+
+impl Spare {
+    /// A spare for `req`, or `None` when its body cannot be copied (a stream).
+    fn of(req: &Request) -> Option<Spare> {
+        if req.body().is_some() {
+            return req.try_clone().map(Spare::Whole);
+        }
+        let h = req.headers();
+        let only_accept_json = h.len() == 1
+            && h.get(reqwest::header::ACCEPT)
+                .is_some_and(|v| v == "application/json");
+        Some(Spare::Parts {
+            method: req.method().clone(),
+            url: req.url().clone(),
+            headers: (!only_accept_json).then(|| h.clone()),
+            version: req.version(),
+            timeout: req.timeout().copied(),
+        })
     }
-    let mut copy = Request::new(req.method().clone(), req.url().clone());
-    *copy.headers_mut() = req.headers().clone();
-    *copy.version_mut() = req.version();
-    if let Some(t) = req.timeout() {
-        *copy.timeout_mut() = Some(*t);
+
+    fn into_request(self) -> Request {
+        match self {
+            Spare::Whole(req) => req,
+            Spare::Parts {
+                method,
+                url,
+                headers,
+                version,
+                timeout,
+            } => {
+                let mut req = Request::new(method, url);
+                *req.headers_mut() = headers.unwrap_or_else(|| {
+                    let mut h = reqwest::header::HeaderMap::with_capacity(1);
+                    h.insert(
+                        reqwest::header::ACCEPT,
+                        HeaderValue::from_static("application/json"),
+                    );
+                    h
+                });
+                *req.version_mut() = version;
+                *req.timeout_mut() = timeout;
+                req
+            }
+        }
     }
-    Some(copy)
 }
 
 /// May this request be sent more than once?
@@ -432,172 +494,278 @@ fn body_retry_after(body: &[u8]) -> Option<Duration> {
     (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s.min(3600.0)))
 }
 
-/// `ClientHooks::exec`: sends the request, with retries and one refresh on a 401.
+/// `ClientHooks::exec`: sends the request, with retries and one refresh on a 401 (the
+/// pipeline without its pre-step).
 pub(crate) async fn exec(
     http: &reqwest::Client,
     baseurl: &str,
     inner: &Inner,
     request: Request,
     info: &OperationInfo,
+    record: &mut Record,
 ) -> reqwest::Result<Response> {
-    let meta = operation_meta(inner, info);
-    let policy = &inner.0.retry;
-    let may_repeat = policy.enabled() && repeatable(meta, &request);
-    let started = Instant::now();
-    let ctx = refresh_ctx(http, baseurl, inner);
-    let mut refreshed = false;
-    let mut attempt: u32 = 0;
-    let has_session = matches!(inner.0.cred, Cred::Session(_));
-    record(|s| s.client = Some(inner.clone()));
-    let mut req = request;
-    loop {
-        attempt += 1;
-        // A copy for a possible next attempt, taken before credentials and signature go on, and
-        // only when there can be one (retries, or a session that may refresh after a 401). A
-        // request whose body cannot be copied (a stream) is sent once.
-        let mut spare = if may_repeat || (has_session && !refreshed) {
-            spare_copy(&req)
-        } else {
-            None
-        };
-        let applied = match apply_fixed_credential(&mut req, meta, inner) {
-            Ok(Some((header, want))) => match &inner.0.cred {
-                // Boxed: a session's refresh is a whole HTTP call, and inline it would make the
-                // future of every call (moved on every request) as large as that.
-                Cred::Session(session) => {
-                    Box::pin(apply_session_credential(
-                        &mut req,
-                        header,
-                        want,
-                        session,
-                        &ctx,
-                        inner.0.family,
-                    ))
-                    .await
-                }
-                _ => Ok(None),
-            },
-            Ok(None) => Ok(None),
-            Err(e) => Err(e),
-        };
-        let generation = match applied {
-            Ok(g) => g,
-            Err(e) => {
-                record(|s| s.session_ended = e.kind() == crate::ErrorKind::SessionEnded);
-                // Send without a credential: the API answers 401, and the call reports the
-                // ended session it recorded.
+    match send::<std::convert::Infallible>(http, baseurl, inner, request, info, record, None).await {
+        Ok(result) => result,
+        Err(never) => match never {},
+    }
+}
+
+/// The whole pipeline of one call, as the generated `send_in` runs it: the pre-step (see
+/// [`pre`]; skipped when `pre_failure` is `None`, its failure turned into `E` otherwise), then
+/// the request sent, with retries and one refresh on a 401.
+///
+/// One future that holds the request once: it is written as a block, not an `async fn` (whose
+/// by-value parameters rustc keeps twice in the future), and the pre-step and the attempts are
+/// not separate futures each holding their own request. The future is moved on every call, so
+/// its size is paid on every call.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an `async fn` keeps its by-value parameters twice in its future"
+)]
+pub(crate) fn send<'a, E: Send + 'a>(
+    http: &'a reqwest::Client,
+    baseurl: &'a str,
+    inner: &'a Inner,
+    mut req: Request,
+    info: &'a OperationInfo,
+    record: &'a mut Record,
+    pre_failure: Option<fn(String) -> E>,
+) -> impl std::future::Future<Output = Result<reqwest::Result<Response>, E>> + Send + 'a {
+    async move {
+        if let Some(fail) = pre_failure {
+            pre_steps(http, baseurl, inner, &mut req, info, record)
+                .await
+                .map_err(fail)?;
+        }
+        let meta = operation_meta(inner, info, record);
+        let policy = &inner.0.retry;
+        let may_repeat = policy.enabled() && repeatable(meta, &req);
+        let started = Instant::now();
+        let ctx = refresh_ctx(http, baseurl, inner);
+        let mut refreshed = false;
+        let mut attempt: u32 = 0;
+        let has_session = matches!(inner.0.cred, Cred::Session(_));
+        record.client = Some(inner.clone());
+        let result: reqwest::Result<Response> = 'sent: loop {
+            attempt += 1;
+            // A copy for a possible next attempt, taken before credentials and signature go on, and
+            // only when there can be one (retries, or a session that may refresh after a 401). A
+            // request whose body cannot be copied (a stream) is sent once.
+            let mut spare = if may_repeat || (has_session && !refreshed) {
+                Spare::of(&req)
+            } else {
                 None
+            };
+            let applied = match apply_fixed_credential(&mut req, meta, inner) {
+                Ok(Some((header, want))) => match &inner.0.cred {
+                    // Boxed: a session's refresh is a whole HTTP call, and inline it would make the
+                    // future of every call (moved on every request) as large as that.
+                    Cred::Session(session) => {
+                        Box::pin(apply_session_credential(
+                            &mut req,
+                            header,
+                            want,
+                            session,
+                            &ctx,
+                            inner.0.family,
+                        ))
+                        .await
+                    }
+                    _ => Ok(None),
+                },
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            let generation = match applied {
+                Ok(g) => g,
+                Err(e) => {
+                    record.session_ended = e.kind() == crate::ErrorKind::SessionEnded;
+                    // Send without a credential: the API answers 401, and the call reports the
+                    // ended session it recorded.
+                    None
+                }
+            };
+            if let (Some(secret), true) = (&inner.0.signing, inner.0.family.info().signs_requests) {
+                crate::auth::signing::sign(&mut req, secret);
             }
-        };
-        if let (Some(secret), true) = (&inner.0.signing, inner.0.family.info().signs_requests) {
-            crate::auth::signing::sign(&mut req, secret);
-        }
-        let span = tracing::info_span!(
-            target: "kotanipay",
-            "kotanipay.request",
-            operation_id = info.operation_id,
-            method = %req.method(),
-            path = meta.map_or("", |m| m.path),
-            attempt,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        if inner.0.log_bodies
-            && let Some(body) = req.body().and_then(|b| b.as_bytes())
-        {
-            let text = inner
-                .scrubber()
-                .str(&crate::redact::redact_body(body))
-                .into_owned();
-            span.in_scope(|| tracing::debug!(target: "kotanipay::body", request_body = %text));
-        }
-        // Timed only when someone listens (the span is enabled).
-        let t0 = (!span.is_disabled()).then(Instant::now);
-        let result = http.execute(req).instrument(span.clone()).await;
-        if let Some(t0) = t0 {
-            span.record("duration_ms", t0.elapsed().as_millis() as u64);
-        }
-        span.in_scope(|| tracing::debug!(target: "kotanipay", ok = result.is_ok(), "attempt finished"));
-        let can_repeat = spare.is_some() && may_repeat && attempt < policy.max_attempts;
-        match result {
-            Ok(resp) => {
-                let status = resp.status();
-                span.record("status", status.as_u16());
-                record(|s| s.status = Some(status));
-                if status == StatusCode::UNAUTHORIZED
-                    && !refreshed
-                    && spare.is_some()
-                    && let (Cred::Session(session), Some(g)) = (&inner.0.cred, generation)
-                {
-                    refreshed = true;
-                    match Box::pin(session.refresh_after_401(g, &ctx)).await {
-                        Ok(()) => {
-                            if let Some(again) = spare.take() {
-                                attempt -= 1;
+            let span = tracing::info_span!(
+                target: "kotanipay",
+                "kotanipay.request",
+                operation_id = info.operation_id,
+                method = %req.method(),
+                path = meta.map_or("", |m| m.path),
+                attempt,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            if inner.0.log_bodies
+                && let Some(body) = req.body().and_then(|b| b.as_bytes())
+            {
+                let text = inner
+                    .scrubber()
+                    .str(&crate::redact::redact_body(body))
+                    .into_owned();
+                span.in_scope(|| tracing::debug!(target: "kotanipay::body", request_body = %text));
+            }
+            // Timed only when someone listens (the span is enabled).
+            let t0 = (!span.is_disabled()).then(Instant::now);
+            let result = http.execute(req).instrument(span.clone()).await;
+            if let Some(t0) = t0 {
+                span.record("duration_ms", t0.elapsed().as_millis() as u64);
+            }
+            span.in_scope(|| tracing::debug!(target: "kotanipay", ok = result.is_ok(), "attempt finished"));
+            let can_repeat = spare.is_some() && may_repeat && attempt < policy.max_attempts;
+            match result {
+                Ok(resp) => {
+                    let status = resp.status();
+                    span.record("status", status.as_u16());
+                    record.status = Some(status);
+                    if status == StatusCode::UNAUTHORIZED
+                        && !refreshed
+                        && spare.is_some()
+                        && let (Cred::Session(session), Some(g)) = (&inner.0.cred, generation)
+                    {
+                        refreshed = true;
+                        match Box::pin(session.refresh_after_401(g, &ctx)).await {
+                            Ok(()) => {
+                                if let Some(again) = spare.take().map(Spare::into_request) {
+                                    attempt -= 1;
+                                    req = again;
+                                    continue;
+                                }
+                                break 'sent Ok(resp);
+                            }
+                            Err(_) => {
+                                record.session_ended = true;
+                                break 'sent Ok(resp);
+                            }
+                        }
+                    }
+                    if status.is_success() && !inner.0.log_bodies {
+                        break 'sent Ok(resp);
+                    }
+                    // Boxed: only failures and body logging read the body here.
+                    let (resp, body) = match Box::pin(buffer(resp)).await {
+                        Ok(buffered) => buffered,
+                        Err(e) => break 'sent Err(e),
+                    };
+                    if inner.0.log_bodies {
+                        let text = inner
+                            .scrubber()
+                            .str(&crate::redact::redact_body(&body))
+                            .into_owned();
+                        span.in_scope(|| tracing::debug!(target: "kotanipay::body", response_body = %text));
+                    }
+                    if status.is_success() {
+                        break 'sent Ok(resp);
+                    }
+                    let wait_hint =
+                        body_retry_after(&body).or_else(|| crate::error::retry_after_header(resp.headers()));
+                    let f = record.failure();
+                    f.error_body = Some(body);
+                    f.retry_after = wait_hint;
+                    if can_repeat && retryable_status(status) {
+                        let wait = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
+                        if policy.fits(started, wait) {
+                            tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                            record.earlier_attempt_may_have_landed = true;
+                            Box::pin(tokio::time::sleep(wait)).await;
+                            if let Some(again) = spare.take().map(Spare::into_request) {
                                 req = again;
                                 continue;
                             }
-                            return Ok(resp);
-                        }
-                        Err(_) => {
-                            record(|s| s.session_ended = true);
-                            return Ok(resp);
                         }
                     }
+                    break 'sent Ok(resp);
                 }
-                if status.is_success() && !inner.0.log_bodies {
-                    return Ok(resp);
-                }
-                // Boxed: only failures and body logging read the body here.
-                let (resp, body) = Box::pin(buffer(resp)).await?;
-                if inner.0.log_bodies {
-                    let text = inner
-                        .scrubber()
-                        .str(&crate::redact::redact_body(&body))
-                        .into_owned();
-                    span.in_scope(|| tracing::debug!(target: "kotanipay::body", response_body = %text));
-                }
-                if status.is_success() {
-                    return Ok(resp);
-                }
-                let wait_hint =
-                    body_retry_after(&body).or_else(|| crate::error::retry_after_header(resp.headers()));
-                record(|s| {
-                    let f = s.failure();
-                    f.error_body = Some(body);
-                    f.retry_after = wait_hint;
-                });
-                if can_repeat && retryable_status(status) {
-                    let wait = wait_hint.unwrap_or_else(|| policy.backoff(attempt));
-                    if policy.fits(started, wait) {
-                        tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
-                        record(|s| s.earlier_attempt_may_have_landed = true);
-                        Box::pin(tokio::time::sleep(wait)).await;
-                        if let Some(again) = spare.take() {
-                            req = again;
-                            continue;
+                Err(e) => {
+                    if can_repeat && (e.is_timeout() || e.is_connect() || e.is_request()) {
+                        let wait = policy.backoff(attempt);
+                        if policy.fits(started, wait) {
+                            tracing::debug!(target: "kotanipay", timeout = e.is_timeout(), "retrying after a transport error");
+                            if !e.is_connect() {
+                                record.earlier_attempt_may_have_landed = true;
+                            }
+                            Box::pin(tokio::time::sleep(wait)).await;
+                            if let Some(again) = spare.take().map(Spare::into_request) {
+                                req = again;
+                                continue;
+                            }
                         }
                     }
+                    break 'sent Err(e);
                 }
-                return Ok(resp);
             }
-            Err(e) => {
-                if can_repeat && (e.is_timeout() || e.is_connect() || e.is_request()) {
-                    let wait = policy.backoff(attempt);
-                    if policy.fits(started, wait) {
-                        tracing::debug!(target: "kotanipay", timeout = e.is_timeout(), "retrying after a transport error");
-                        if !e.is_connect() {
-                            record(|s| s.earlier_attempt_may_have_landed = true);
-                        }
-                        Box::pin(tokio::time::sleep(wait)).await;
-                        if let Some(again) = spare.take() {
-                            req = again;
-                            continue;
-                        }
-                    }
-                }
-                return Err(e);
-            }
+        };
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(url: &str) -> Request {
+        Request::new(reqwest::Method::GET, url.parse().unwrap())
+    }
+
+    fn headers(req: &Request) -> Vec<(String, String)> {
+        let mut h: Vec<_> = req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_string()))
+            .collect();
+        h.sort();
+        h
+    }
+
+    #[test]
+    fn a_spare_is_the_request_as_it_was() {
+        // Only progenitor's `accept`: rebuilt, not copied.
+        let mut only_accept = get("http://h/api/v3/x?a=1&b=%20");
+        only_accept.headers_mut().insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        *only_accept.timeout_mut() = Some(Duration::from_secs(7));
+        *only_accept.version_mut() = reqwest::Version::HTTP_2;
+        // Other headers, or another `accept`: copied.
+        let mut more = get("http://h/y");
+        more.headers_mut().insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        more.headers_mut()
+            .insert("x-request-id", HeaderValue::from_static("r-1"));
+        let mut other_accept = get("http://h/z");
+        other_accept
+            .headers_mut()
+            .insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/csv"));
+        let none = get("http://h/none");
+        let mut with_body = Request::new(reqwest::Method::POST, "http://h/p".parse().unwrap());
+        *with_body.body_mut() = Some(b"{\"a\":1}".to_vec().into());
+        with_body
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+
+        for req in [only_accept, more, other_accept, none, with_body] {
+            let spare = Spare::of(&req).expect("a spare");
+            assert_eq!(
+                matches!(&spare, Spare::Parts { headers: None, .. }),
+                req.url().path() == "/api/v3/x",
+                "{}",
+                req.url()
+            );
+            let again = spare.into_request();
+            assert_eq!(again.method(), req.method());
+            assert_eq!(again.url(), req.url());
+            assert_eq!(headers(&again), headers(&req), "{}", req.url());
+            assert_eq!(again.version(), req.version());
+            assert_eq!(again.timeout(), req.timeout());
+            assert_eq!(
+                again.body().and_then(|b| b.as_bytes()),
+                req.body().and_then(|b| b.as_bytes())
+            );
         }
     }
 }

@@ -94,6 +94,34 @@ async fn a_429_past_the_deadline_is_returned_with_its_wait() {
 }
 
 #[tokio::test]
+async fn a_retried_get_is_sent_again_as_it_was_the_first_time() {
+    let server = common::start(|n, _| {
+        if n < 2 {
+            json(503, r#"{"success":false,"message":"down","data":{}}"#)
+        } else {
+            json(200, INTEGRATOR)
+        }
+    })
+    .await;
+    let me = client(&server.base_url).get_integrator().data().await.unwrap();
+    assert_eq!(me.organization, "O");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 3);
+    let first = &seen[0];
+    assert_eq!(first.header("accept"), Some("application/json"));
+    assert_eq!(first.header("authorization"), Some("Bearer k"));
+    for again in &seen[1..] {
+        assert_eq!(again.method, first.method);
+        assert_eq!(again.path, first.path);
+        let mut a = again.headers.clone();
+        let mut b = first.headers.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "every header, and no other");
+    }
+}
+
+#[tokio::test]
 async fn retries_stop_at_the_attempt_limit() {
     let server = common::start(|_, _| json(503, r#"{"success":false,"message":"down","data":{}}"#)).await;
     let err = client(&server.base_url)

@@ -88,13 +88,16 @@ pub fn glue_tokens(doc: &Value, ops: &[Op<'_>], family: &Family) -> Result<Token
                 const META: &'static crate::meta::OperationMeta = &OPERATIONS[#row];
                 type Success = types::#success;
                 type ErrorBody = #err;
-                fn send_raw(self) -> impl ::std::future::Future<
+                fn send_in(
+                    self,
+                    record: &mut crate::hooks::Record,
+                ) -> impl ::std::future::Future<
                     Output = ::std::result::Result<
                         progenitor_client::ResponseValue<Self::Success>,
                         progenitor_client::Error<Self::ErrorBody>,
                     >,
                 > + Send {
-                    builder::#builder::send(self)
+                    builder::#builder::send_in(self, record)
                 }
             }
         });
@@ -331,15 +334,17 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
     quote! {
         /// Every request goes through the SDK's one pipeline (`crate::hooks`): JS-exact body
         /// and session refresh before it is sent, then credentials, signing, retries, tracing.
+        /// The generated `send_in` calls the pipeline itself, handing it the call's record
+        /// (`kotanipay-codegen` `emit::send`); these are progenitor's entry points to the same
+        /// pipeline, for code that goes through the trait.
         impl progenitor_client::ClientHooks<crate::hooks::Inner> for Client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
-                crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info)
-                    .await
-                    .map_err(progenitor_client::Error::Custom)
+                let mut record = crate::hooks::Record::default();
+                crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info, &mut record).await
             }
 
             async fn exec(
@@ -347,7 +352,8 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
                 request: reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                crate::hooks::exec(&self.client, &self.baseurl, &self.inner, request, info).await
+                let mut record = crate::hooks::Record::default();
+                crate::hooks::exec(&self.client, &self.baseurl, &self.inner, request, info, &mut record).await
             }
         }
         /// Every operation of this family, as the spec describes it (literal paths first).

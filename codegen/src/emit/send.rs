@@ -1,8 +1,16 @@
-//! Two edits to the `send()` progenitor writes for every operation builder, so that a request
-//! costs what a hand-written reqwest call costs and carries only what the API defines:
+//! Edits to the `send()` progenitor writes for every operation builder, so that a request costs
+//! what a hand-written reqwest call costs and carries only what the API defines:
 //!
-//! - `ResponseValue::from_response(response)` becomes `crate::hooks::response_value(response)`,
-//!   which moves the response's header map into the `ResponseValue` instead of copying it.
+//! - `send()` becomes `send_in(record)`, which hands the call's record (`crate::hooks::Record`)
+//!   to the pipeline: `client.pre(&mut request, ..)` and `client.exec(request, ..)` become one
+//!   `crate::hooks::send(.., request, .., record, ..)`, one future that holds the request once
+//!   (two hook futures each held their own, and the borrowed request was kept beside them).
+//!   `call()` keeps the record in its own future; nothing is kept in a task-local that would be
+//!   swapped in and out at every poll. `send()` stays, as a call of `send_in` with a record
+//!   nobody reads.
+//! - `ResponseValue::from_response(response)` becomes `crate::hooks::response_value(response,
+//!   record)`, which moves the response's header map into the `ResponseValue` instead of copying
+//!   it.
 //! - The `api-version` header progenitor adds to every request (the spec's `info.version`) is
 //!   dropped: neither API defines it, and what the SDK sends is exactly what the spec says. An
 //!   operation without header parameters then has no header map at all (no empty map built and
@@ -23,6 +31,9 @@ pub struct Rewritten {
     pub api_version: usize,
     /// Header maps left empty and removed with their `.headers(header_map)`.
     pub empty_header_maps: usize,
+    /// `send()` functions turned into `send_in(record)` (its pre and exec hook calls made one
+    /// `crate::hooks::send`) and a `send()` calling it.
+    pub send_in: usize,
 }
 
 /// Rewrites every `send()` in the generated `builder` module. `operations` is the number of
@@ -44,6 +55,13 @@ pub fn rewrite(file: &mut syn::File, operations: usize) -> Result<Rewritten, Str
             "progenitor's send() changed: removed the api-version header from {} of {operations} \
              operations (kotanipay-codegen emit/send.rs expects every one)",
             v.done.api_version
+        ));
+    }
+    if v.done.send_in != operations {
+        return Err(format!(
+            "progenitor's send() changed: found `client.pre(..)` and `client.exec(..)` in {} of \
+             {operations} send() functions (kotanipay-codegen emit/send.rs expects every one)",
+            v.done.send_in
         ));
     }
     if operations > 0 && v.done.from_response == 0 {
@@ -147,7 +165,118 @@ impl VisitMut for DropHeaders {
     }
 }
 
+/// `client.<method>(..)` with two arguments: the arguments.
+fn client_call<'e>(expr: &'e syn::Expr, method: &str) -> Option<(&'e syn::Expr, &'e syn::Expr)> {
+    let syn::Expr::MethodCall(call) = expr else {
+        return None;
+    };
+    let on_client = matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("client"));
+    (on_client && call.method == method && call.args.len() == 2).then(|| (&call.args[0], &call.args[1]))
+}
+
+/// `client.pre(&mut request, &info).await?;`
+fn is_pre_statement(stmt: &syn::Stmt) -> bool {
+    let syn::Stmt::Expr(syn::Expr::Try(t), Some(_)) = stmt else {
+        return false;
+    };
+    let syn::Expr::Await(a) = &*t.expr else {
+        return false;
+    };
+    client_call(&a.base, "pre").is_some()
+}
+
+/// `let result = client.exec(request, &info).await;` becomes
+/// `let result = crate::hooks::send(.., request, &info, &mut *call_record, Some(..)).await?;`:
+/// the pre-step and the attempts in one future (see `crate::hooks::send`). Returns whether it
+/// was that statement.
+fn redirect_exec(stmt: &mut syn::Stmt) -> bool {
+    let syn::Stmt::Local(local) = stmt else {
+        return false;
+    };
+    let Some(init) = local.init.as_mut() else {
+        return false;
+    };
+    let syn::Expr::Await(a) = &*init.expr else {
+        return false;
+    };
+    let Some((request, info)) = client_call(&a.base, "exec") else {
+        return false;
+    };
+    let send: syn::Expr = syn::parse_quote!(crate::hooks::send(
+        &client.client,
+        &client.baseurl,
+        &client.inner,
+        #request,
+        #info,
+        &mut *call_record,
+        Some(progenitor_client::Error::Custom),
+    )
+    .await?);
+    *init.expr = send;
+    true
+}
+
+/// In a `send()` body: drops `client.pre(..)` and sends through `crate::hooks::send` instead of
+/// `client.exec(..)`. Returns whether both were found (exactly once each, the pre-step first).
+fn redirect_hooks(body: &mut syn::Block) -> bool {
+    let Some(pre) = body.stmts.iter().position(is_pre_statement) else {
+        return false;
+    };
+    if body.stmts.iter().filter(|s| is_pre_statement(s)).count() != 1 {
+        return false;
+    }
+    let exec: Vec<usize> = (0..body.stmts.len())
+        .filter(|&i| redirect_exec(&mut body.stmts[i]))
+        .collect();
+    if exec.len() != 1 || exec[0] < pre {
+        return false;
+    }
+    body.stmts.remove(pre);
+    true
+}
+
+/// `send()` → `send_in(record)` with its hooks redirected, plus a `send()` that calls it.
+/// Returns the new `send()`, or `None` (leaving `f` as it was) when the body is not the shape
+/// expected.
+fn split_send(f: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
+    let mut body = f.block.clone();
+    if !redirect_hooks(&mut body) {
+        return None;
+    }
+    let attrs = std::mem::take(&mut f.attrs);
+    let output = f.sig.output.clone();
+    f.block = body;
+    f.sig.ident = syn::parse_quote!(send_in);
+    f.sig
+        .inputs
+        .push(syn::parse_quote!(call_record: &mut crate::hooks::Record));
+    f.vis = syn::parse_quote!(pub(crate));
+    f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
+    Some(syn::parse_quote! {
+        #(#attrs)*
+        pub async fn send(self) #output {
+            self.send_in(&mut crate::hooks::Record::default()).await
+        }
+    })
+}
+
 impl VisitMut for Visitor {
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let mut added = Vec::new();
+        for it in &mut item.items {
+            if let syn::ImplItem::Fn(f) = it
+                && f.sig.ident == "send"
+                && f.sig.asyncness.is_some()
+                && let Some(send) = split_send(f)
+            {
+                added.push(syn::ImplItem::Fn(send));
+                self.done.send_in += 1;
+            }
+        }
+        item.items.extend(added);
+        visit_mut::visit_item_impl_mut(self, item);
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         let before = block.stmts.len();
         block.stmts.retain(|s| !is_api_version_append(s));
@@ -187,6 +316,7 @@ impl VisitMut for Visitor {
             && path_ends_with(&f.path, &["ResponseValue", "from_response"])
         {
             f.path = syn::parse_quote!(crate::hooks::response_value);
+            call.args.push(syn::parse_quote!(&mut *call_record));
             self.done.from_response += 1;
         }
         visit_mut::visit_expr_call_mut(self, call);

@@ -357,7 +357,8 @@ fn send_moves_the_response_headers_and_sends_no_api_version() {
     // Three operations with a typed success, a typed 4XX and a typed 5XX, and the health check
     // with a success only: all ten decodes go through the hook, none through progenitor's copy.
     assert_eq!(
-        flat.matches("crate::hooks::response_value(response)").count(),
+        flat.matches("crate::hooks::response_value(response,&mut*call_record)")
+            .count(),
         10,
         "{code}"
     );
@@ -382,6 +383,34 @@ fn send_moves_the_response_headers_and_sends_no_api_version() {
 }
 
 #[test]
+fn send_hands_the_request_and_the_call_record_to_the_pipeline() {
+    let code = crate::generate(&spec(), &V3).unwrap().client;
+    let flat = code.replace(char::is_whitespace, "");
+    let operations = flat
+        .matches("#[doc(hidden)]pub(crate)asyncfnsend_in(self,call_record:&mutcrate::hooks::Record,)")
+        .count();
+    assert_eq!(operations, 4, "{code}");
+    let want = "letresult=crate::hooks::send(&client.client,&client.baseurl,&client.inner,request,&info,\
+                &mut*call_record,Some(progenitor_client::Error::Custom),).await?;";
+    assert_eq!(flat.matches(want).count(), operations, "{want} in {code}");
+    // The request is built, then moved into the pipeline: never borrowed in `send_in`.
+    assert!(!flat.contains("&mutrequest"), "{code}");
+    assert!(!flat.contains("client.pre("), "{code}");
+    assert!(!flat.contains("client.exec("), "{code}");
+    // `send()` stays, with progenitor's doc comment, as a call of `send_in`.
+    assert_eq!(
+        flat.matches("self.send_in(&mutcrate::hooks::Record::default()).await")
+            .count(),
+        operations,
+        "{code}"
+    );
+    let send = code.find("pub async fn send(").expect("a send()");
+    let before = &code[..send];
+    let doc = before.rfind("///Sends a `").expect("progenitor's doc comment");
+    assert!(!before[doc..].contains("fn "), "the doc comment is send()'s own");
+}
+
+#[test]
 fn a_send_progenitor_wrote_differently_stops_generation() {
     let mut file: syn::File = syn::parse_quote! {
         pub mod builder {
@@ -399,6 +428,28 @@ fn a_send_progenitor_wrote_differently_stops_generation() {
         err.contains("removed the api-version header from 0 of 1"),
         "{err}"
     );
+    // A send() without the hook calls expected is left as it was, and generation stops.
+    let mut file: syn::File = syn::parse_quote! {
+        pub mod builder {
+            impl<'a> GetThing<'a> {
+                pub async fn send(self) -> Result<(), ()> {
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                    header_map.append(::reqwest::header::HeaderName::from_static("api-version"), v);
+                    client.pre(&mut request, &info).await?;
+                    let result = client.run(request, &info).await;
+                    Ok(())
+                }
+            }
+        }
+    };
+    let err = send::rewrite(&mut file, 1).unwrap_err();
+    assert!(
+        err.contains("found `client.pre(..)` and `client.exec(..)` in 0 of 1"),
+        "{err}"
+    );
+    let text = quote::quote!(#file).to_string();
+    assert!(text.contains("client . pre"), "{text}");
+    assert!(!text.contains("send_in"), "{text}");
 }
 
 #[test]
