@@ -258,23 +258,10 @@ fn refresh_ctx<'a>(http: &'a reqwest::Client, baseurl: &'a str, inner: &'a Inner
     }
 }
 
-/// `ClientHooks::pre`, once per call: rewrites a JSON body as JavaScript's `JSON.stringify`
-/// would write it (the exact bytes a Node server sees and checks a signature against), then
-/// refreshes a session ahead of expiry.
-pub(crate) async fn pre<E>(
-    http: &reqwest::Client,
-    baseurl: &str,
-    inner: &Inner,
-    request: &mut Request,
-    info: &OperationInfo,
-    record: &mut Record,
-) -> Result<(), progenitor_client::Error<E>> {
-    pre_steps(http, baseurl, inner, request, info, record)
-        .await
-        .map_err(progenitor_client::Error::Custom)
-}
-
-async fn pre_steps(
+/// The pre-step (`ClientHooks::pre`), once per call: rewrites a JSON body as JavaScript's
+/// `JSON.stringify` would write it (the exact bytes a Node server sees and checks a signature
+/// against), then refreshes a session ahead of expiry.
+pub(crate) async fn pre(
     http: &reqwest::Client,
     baseurl: &str,
     inner: &Inner,
@@ -455,6 +442,13 @@ impl Spare {
     }
 }
 
+/// The next attempt's request, after the back-off `wait` (boxed: a sleep is only needed when
+/// there is a retry, and inline it would sit in every call's future).
+async fn after_waiting(wait: Duration, spare: &mut Option<Spare>) -> Option<Request> {
+    Box::pin(tokio::time::sleep(wait)).await;
+    spare.take().map(Spare::into_request)
+}
+
 /// May this request be sent more than once?
 pub(crate) fn repeatable(meta: Option<&OperationMeta>, req: &Request) -> bool {
     match meta {
@@ -533,7 +527,7 @@ pub(crate) fn send<'a, E: Send + 'a>(
 ) -> impl std::future::Future<Output = Result<reqwest::Result<Response>, E>> + Send + 'a {
     async move {
         if let Some(fail) = pre_failure {
-            pre_steps(http, baseurl, inner, &mut req, info, record)
+            pre(http, baseurl, inner, &mut req, info, record)
                 .await
                 .map_err(fail)?;
         }
@@ -669,8 +663,7 @@ pub(crate) fn send<'a, E: Send + 'a>(
                         if policy.fits(started, wait) {
                             tracing::debug!(target: "kotanipay", status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
                             record.earlier_attempt_may_have_landed = true;
-                            Box::pin(tokio::time::sleep(wait)).await;
-                            if let Some(again) = spare.take().map(Spare::into_request) {
+                            if let Some(again) = after_waiting(wait, &mut spare).await {
                                 req = again;
                                 continue;
                             }
@@ -686,8 +679,7 @@ pub(crate) fn send<'a, E: Send + 'a>(
                             if !e.is_connect() {
                                 record.earlier_attempt_may_have_landed = true;
                             }
-                            Box::pin(tokio::time::sleep(wait)).await;
-                            if let Some(again) = spare.take().map(Spare::into_request) {
+                            if let Some(again) = after_waiting(wait, &mut spare).await {
                                 req = again;
                                 continue;
                             }

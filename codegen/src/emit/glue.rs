@@ -344,7 +344,9 @@ pub fn table_tokens(ops: &[Op<'_>], family: &Family) -> TokenStream {
                 info: &progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
                 let mut record = crate::hooks::Record::default();
-                crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info, &mut record).await
+                crate::hooks::pre(&self.client, &self.baseurl, &self.inner, request, info, &mut record)
+                    .await
+                    .map_err(progenitor_client::Error::Custom)
             }
 
             async fn exec(
