@@ -786,22 +786,27 @@ impl<'a> Writer<'a> {
 }
 
 /// Where the run of plain string bytes starting at `pos` ends: at the first `"`, `\` or byte
-/// below 0x20, or at the end of `s`. Eight bytes at a time, the first byte that ends the run
-/// found from the word's bits; the input is UTF-8 and those bytes never occur inside a
+/// below 0x20, or at the end of `s`. The input is UTF-8 and those bytes never occur inside a
 /// multi-byte character, so the run is whole characters.
 #[inline]
-pub(crate) fn plain_run_end(s: &[u8], mut pos: usize) -> usize {
+pub(crate) fn plain_run_end(s: &[u8], pos: usize) -> usize {
+    run_end(s, pos, run_enders, |b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
+/// Where a run starting at `pos` ends: at the first byte `ends` says ends it, or at the end of
+/// `s`. Eight bytes at a time: `marks` sets the high bit of the bytes of a little-endian word
+/// that end the run, exactly for the lowest one (later ones may be marked wrongly), so the first
+/// byte that ends it is found from the word's bits; `ends` decides the last few bytes of `s`.
+#[inline(always)]
+pub(crate) fn run_end(s: &[u8], mut pos: usize, marks: fn(u64) -> u64, ends: fn(u8) -> bool) -> usize {
     while let Some(chunk) = s.get(pos..pos + 8).and_then(|c| c.first_chunk::<8>()) {
-        let enders = run_enders(u64::from_le_bytes(*chunk));
-        if enders != 0 {
-            return pos + (enders.trailing_zeros() / 8) as usize;
+        let marked = marks(u64::from_le_bytes(*chunk));
+        if marked != 0 {
+            return pos + (marked.trailing_zeros() / 8) as usize;
         }
         pos += 8;
     }
-    while let Some(&b) = s.get(pos) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            break;
-        }
+    while s.get(pos).is_some_and(|&b| !ends(b)) {
         pos += 1;
     }
     pos

@@ -209,7 +209,6 @@ pub(crate) fn scan(body: &[u8]) -> Result<Scanned, SyntaxError> {
         s: body,
         pos: 0,
         keys: Vec::with_capacity(64),
-        tags: Vec::with_capacity(64),
         scratch: Vec::new(),
         beyond_f64: None,
     };
@@ -280,8 +279,6 @@ struct Validator<'a> {
     pos: usize,
     /// The keys of every open object, innermost last.
     keys: Vec<ScanKey>,
-    /// Their tags, side by side for a quick first comparison.
-    tags: Vec<u64>,
     /// The JavaScript text of escaped keys of open objects.
     scratch: Vec<u8>,
     beyond_f64: Option<usize>,
@@ -379,7 +376,6 @@ impl Validator<'_> {
         let scratch_mark = self.scratch.len();
         let result = self.members(depth, first, &mut top);
         self.keys.truncate(first);
-        self.tags.truncate(first);
         self.scratch.truncate(scratch_mark);
         result
     }
@@ -415,7 +411,6 @@ impl Validator<'_> {
                 escaped,
                 tag,
             });
-            self.tags.push(tag);
             // One bit per tag seen in this object: a key whose bit is clear is new without
             // looking at the others (most keys); only a set bit compares tags, then keys.
             let bit = jsjson::tag_bit(tag);
@@ -485,7 +480,7 @@ impl Validator<'_> {
     fn no_earlier_repeat(&self, first: usize) -> Result<(), SyntaxError> {
         let last = self.keys.len() - 1;
         let key = &self.keys[last];
-        if last - first >= LINEAR_KEYS || !self.tags[first..last].contains(&key.tag) {
+        if last - first >= LINEAR_KEYS {
             return Ok(());
         }
         let text = self.key_text(key);
@@ -639,25 +634,20 @@ fn number_end(s: &[u8], mut pos: usize) -> Result<(usize, bool), SyntaxError> {
     Ok((pos, exponent))
 }
 
-/// Where the run of ASCII digits starting at `pos` ends. Eight bytes at a time: a byte below
-/// `0` sets its high bit when `0` is taken from it, a byte above `9` when 0x46 is added to it,
-/// and a borrow or carry only leaves a byte that is itself marked, so the lowest mark is exact.
+/// Where the run of ASCII digits starting at `pos` ends.
 #[inline]
-fn digit_run_end(s: &[u8], mut pos: usize) -> usize {
+fn digit_run_end(s: &[u8], pos: usize) -> usize {
+    jsjson::run_end(s, pos, non_digits, |b| !b.is_ascii_digit())
+}
+
+/// The bytes of `word` (little-endian) that are not ASCII digits, marked by their high bit: a
+/// byte below `0` sets it when `0` is taken from it, a byte above `9` when 0x46 is added to it,
+/// and a borrow or carry only leaves a byte that is itself marked, so the lowest mark is exact.
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = s.get(pos..pos + 8).and_then(|c| c.first_chunk::<8>()) {
-        let word = u64::from_le_bytes(*chunk);
-        let not_digits = (word.wrapping_sub(ONES * 0x30) | word.wrapping_add(ONES * 0x46)) & HIGH;
-        if not_digits != 0 {
-            return pos + (not_digits.trailing_zeros() / 8) as usize;
-        }
-        pos += 8;
-    }
-    while let Some(b'0'..=b'9') = s.get(pos) {
-        pos += 1;
-    }
-    pos
+    (word.wrapping_sub(ONES * 0x30) | word.wrapping_add(ONES * 0x46)) & HIGH
 }
 
 /// The content of a rendered string (`"..."` → `...`), lossily as a Rust string.
